@@ -1,0 +1,11 @@
+"""The explicit registry of inbound channels, keyed by slug.
+
+The slug is the package name, the YAML section under `channels:`, the fixture
+folder, the metric label and the Redis key prefix.
+"""
+
+from channels.api.adapter import ApiAdapter
+
+CHANNELS = {
+    "api": ApiAdapter,
+}

@@ -1,0 +1,1 @@
+"""The case store: tables, engine and migrations, and the operations on cases."""

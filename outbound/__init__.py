@@ -1,0 +1,1 @@
+"""Outbound senders: acknowledgments and pages, one module per channel, plus templates and checks."""
