@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
+from config.slack import SlackChannelSettings, SlackSenderSettings
 from config.types import Duration, Section
 from frontdesk.models import CATEGORIES, Category, Urgency
 
@@ -84,6 +85,7 @@ class ChannelsSettings(Section):
     """One section per inbound channel, keyed by the channel's slug."""
 
     api: ApiChannelSettings = Field(default_factory=ApiChannelSettings)
+    slack: SlackChannelSettings = Field(default_factory=SlackChannelSettings)
 
 
 class RuleSettings(Section):
@@ -224,6 +226,7 @@ class OutboundSettings(Section):
 
     api: WebhookSenderSettings = Field(default_factory=WebhookSenderSettings)
     apprise: AppriseSenderSettings = Field(default_factory=AppriseSenderSettings)
+    slack: SlackSenderSettings = Field(default_factory=SlackSenderSettings)
 
 
 class Settings(Section):

@@ -1,0 +1,189 @@
+"""The Slack sender: thread replies to Slack complainants, paging DMs with buttons, pages rewritten in place.
+
+Upstream: the Slack Web API through slack_sdk's `WebClient` —
+`chat.postMessage` (https://api.slack.com/methods/chat.postMessage),
+`chat.update` (https://api.slack.com/methods/chat.update),
+`conversations.open` (https://api.slack.com/methods/conversations.open) — and
+Block Kit (https://api.slack.com/reference/block-kit/blocks).
+
+Targets: `C…:<thread_ts>` answers in a thread; `U…`/`W…` is a person, reached
+by DM; `C…`/`G…`/`D…` alone posts to that conversation (the incident
+channel). The provider id of a sent message is `<channel>:<ts>`, which
+`update` takes back. Every character that came from outside is escaped for
+mrkdwn (`&`, `<`, `>`), so a visitor's `<!everyone>` is shown, never obeyed.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from config.slack import SlackSenderSettings
+from frontdesk.models import DeliveryResult, Message, Rendered
+from frontdesk.sender import SenderContext
+
+log = logging.getLogger(__name__)
+
+SLUG = "slack"
+ACTION_IDS = {"acknowledge": "frontdesk_acknowledge", "escalate": "frontdesk_escalate", "resolve": "frontdesk_resolve"}
+ACTIONS_BLOCK_ID = "frontdesk_page"
+SECTION_LIMIT = 3000  # Block Kit's limit on a section's text
+HEADER_LIMIT = 150
+# Slack error codes that mean "try again later", besides HTTP 429 and 5xx.
+RETRYABLE_ERRORS = frozenset({"ratelimited", "rate_limited", "service_unavailable", "fatal_error",
+                              "internal_error", "request_timeout", "team_added_to_org"})
+_PERSON = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_CONVERSATION = re.compile(r"^[CDG][A-Z0-9]{2,}$")
+_TS = re.compile(r"^\d{1,12}\.\d{1,9}$")
+# Which buttons a page shows in each state of its case.
+_BUTTONS = {
+    "open": ("acknowledge", "escalate", "resolve"),
+    "escalated": ("acknowledge", "escalate", "resolve"),
+    "acknowledged": ("escalate", "resolve"),
+    "resolved": (),
+}
+
+
+def escape_mrkdwn(text: str, limit: int = SECTION_LIMIT) -> str:
+    """Escape `&`, `<`, `>` as Slack asks, cut to `limit` characters without splitting an entity."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if len(escaped) <= limit:
+        return escaped
+    cut = escaped[: limit - 1]
+    entity = cut.rfind("&")
+    if entity != -1 and ";" not in cut[entity:]:
+        cut = cut[:entity]
+    return cut + "…"
+
+
+def _link(url: str, label: str) -> str:
+    if not re.match(r"^https?://[^\s<>|]+$", url):
+        return escape_mrkdwn(label)
+    return f"<{escape_mrkdwn(url)}|{escape_mrkdwn(label)}>"
+
+
+def page_blocks(rendered: Rendered) -> list[dict]:
+    """The Block Kit layout of a page: summary, urgency, reasons, link, state line and buttons.
+
+    `rendered.meta` gives `case_id`, `case_ref`, `urgency`, `reasons` (one per
+    line), `case_url`, and for updates `state` (open, acknowledged, escalated,
+    resolved) and `state_line` ("Acknowledged by Dana at 14:02").
+    """
+    meta = rendered.meta
+    urgency = meta.get("urgency", "high")
+    case_ref = meta.get("case_ref") or meta.get("case_id", "")
+    title = f"{urgency.upper()} complaint · case {case_ref}"
+    blocks: list[dict] = [
+        {"type": "header", "text": {"type": "plain_text", "text": title[:HEADER_LIMIT]}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": escape_mrkdwn(rendered.text or "(no text)")}},
+        {"type": "section", "fields": [
+            {"type": "mrkdwn", "text": f"*Urgency*\n{escape_mrkdwn(urgency, 200)}"},
+            {"type": "mrkdwn", "text": f"*Case*\n{_link(meta.get('case_url', ''), case_ref)}"},
+        ]},
+    ]
+    reasons = [line.strip() for line in meta.get("reasons", "").splitlines() if line.strip()]
+    if reasons:
+        listed = "\n".join(f"• {escape_mrkdwn(reason, 300)}" for reason in reasons[:10])
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*Why*\n{listed}"[:SECTION_LIMIT]}})
+    if meta.get("state_line"):
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape_mrkdwn(meta["state_line"], 1000)}]})
+    buttons = [_button(action, meta.get("case_id", "")) for action in _BUTTONS.get(meta.get("state", "open"), ())]
+    if buttons:
+        blocks.append({"type": "actions", "block_id": ACTIONS_BLOCK_ID, "elements": buttons})
+    return blocks
+
+
+def _button(action: str, case_id: str) -> dict:
+    button = {
+        "type": "button",
+        "action_id": ACTION_IDS[action],
+        "text": {"type": "plain_text", "text": action.capitalize()},
+        "value": case_id,
+    }
+    if action == "acknowledge":
+        button["style"] = "primary"
+    if action == "resolve":
+        button["confirm"] = {
+            "title": {"type": "plain_text", "text": "Resolve this case?"},
+            "text": {"type": "plain_text", "text": "Paging stops and the case is closed."},
+            "confirm": {"type": "plain_text", "text": "Resolve"},
+            "deny": {"type": "plain_text", "text": "Cancel"},
+        }
+    return button
+
+
+def _fallback_text(rendered: Rendered) -> str:
+    if rendered.kind not in ("page", "alert"):
+        return escape_mrkdwn(rendered.text)
+    meta = rendered.meta
+    head = f"{meta.get('urgency', 'urgent')} complaint, case {meta.get('case_ref', meta.get('case_id', ''))}"
+    line = f": {meta['state_line']}" if meta.get("state_line") else ""
+    return escape_mrkdwn(head + line, 500)
+
+
+class SlackSender:
+    """Sends acknowledgments and pages through the Slack Web API; rewrites pages with `update`."""
+
+    slug = SLUG
+    resend_safe = False  # chat.postMessage has no idempotency key: a resend posts twice
+
+    def __init__(self, settings: SlackSenderSettings, context: SenderContext | None = None, *, client: WebClient | None = None):
+        self.settings = settings
+        self.context = context
+        token = settings.bot_token.get_secret_value() if settings.bot_token else None
+        self.client = client or WebClient(token=token, base_url=settings.api_url, timeout=int(settings.timeout.total_seconds()))
+
+    def reply_target(self, message: Message) -> str | None:
+        """`<channel>:<thread_ts>` for a message that came by Slack, else None."""
+        channel, thread_ts = message.reply_to.get("channel", ""), message.reply_to.get("thread_ts", "")
+        if message.channel != SLUG or not _CONVERSATION.match(channel) or not _TS.match(thread_ts):
+            return None
+        return f"{channel}:{thread_ts}"
+
+    def send(self, target: str, rendered: Rendered) -> DeliveryResult:
+        """Post `rendered` at `target`; pages and alerts carry the Block Kit layout and buttons."""
+        channel, thread_ts = target.partition(":")[::2]
+        try:
+            if _PERSON.match(channel) and not thread_ts:
+                channel = self.client.conversations_open(users=channel)["channel"]["id"]
+            elif not _CONVERSATION.match(channel) or (thread_ts and not _TS.match(thread_ts)):
+                return DeliveryResult(target=target, status="failed", error="bad_target", detail="not a Slack user, conversation or thread")
+            response = self.client.chat_postMessage(channel=channel, thread_ts=thread_ts or None, **self._content(rendered))
+        except (SlackClientError, OSError) as error:
+            return failure(target, error)
+        return DeliveryResult(target=target, status="sent", provider_id=f"{response['channel']}:{response['ts']}")
+
+    def update(self, target: str, provider_id: str, rendered: Rendered) -> DeliveryResult:
+        """Rewrite the message `provider_id` (`<channel>:<ts>`, as `send` returned it) with `rendered`."""
+        channel, _, ts = provider_id.partition(":")
+        if not _CONVERSATION.match(channel) or not _TS.match(ts):
+            return DeliveryResult(target=target, status="failed", error="bad_provider_id", detail=provider_id[:100])
+        try:
+            self.client.chat_update(channel=channel, ts=ts, **self._content(rendered))
+        except (SlackClientError, OSError) as error:
+            return failure(target, error)
+        return DeliveryResult(target=target, status="sent", provider_id=provider_id)
+
+    def _content(self, rendered: Rendered) -> dict:
+        content: dict = {"text": _fallback_text(rendered), "unfurl_links": False, "unfurl_media": False}
+        if rendered.kind in ("page", "alert"):
+            content["blocks"] = page_blocks(rendered)
+        return content
+
+
+def failure(target: str, error: Exception) -> DeliveryResult:
+    """A failed DeliveryResult for a slack_sdk or socket error; rate limits, 5xx and network errors are retryable."""
+    if isinstance(error, SlackApiError):
+        status = error.response.status_code
+        code = error.response.get("error") if isinstance(error.response.data, dict) else None
+        code = code or f"http_{status}"
+        retry_after = error.response.headers.get("Retry-After") or error.response.headers.get("retry-after")
+        retryable = status == 429 or status >= 500 or code in RETRYABLE_ERRORS
+        detail = f"HTTP {status}" + (f", retry after {retry_after}s" if retry_after else "")
+        return DeliveryResult(target=target, status="failed", error=code, retryable=retryable, detail=detail)
+    log.info("slack request to %s failed: %s", target, error)
+    retryable = isinstance(error, OSError)  # refused, reset, timed out; a SlackRequestError is our own bad call
+    return DeliveryResult(target=target, status="failed", error=type(error).__name__, retryable=retryable, detail=str(error)[:200])
