@@ -15,6 +15,7 @@ from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_va
 
 from config.slack import SlackChannelSettings, SlackSenderSettings
 from config.types import Duration, Section
+from config.webchat import WebchatChannelSettings
 from frontdesk.models import CATEGORIES, Category, Urgency
 
 SLUG = r"^[a-z][a-z0-9_]*$"
@@ -85,6 +86,7 @@ class ChannelsSettings(Section):
     """One section per inbound channel, keyed by the channel's slug."""
 
     api: ApiChannelSettings = Field(default_factory=ApiChannelSettings)
+    webchat: WebchatChannelSettings = Field(default_factory=WebchatChannelSettings)
     slack: SlackChannelSettings = Field(default_factory=SlackChannelSettings)
 
 
