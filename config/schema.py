@@ -14,6 +14,9 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
 from config.slack import SlackChannelSettings, SlackSenderSettings
+from config.social import (
+    MastodonChannelSettings, MastodonSenderSettings, MentionsSettings, XChannelSettings, XSenderSettings,
+)
 from config.types import Duration, Section
 from config.webchat import WebchatChannelSettings
 from frontdesk.models import CATEGORIES, Category, Urgency
@@ -86,6 +89,8 @@ class ChannelsSettings(Section):
     """One section per inbound channel, keyed by the channel's slug."""
 
     api: ApiChannelSettings = Field(default_factory=ApiChannelSettings)
+    x: XChannelSettings = Field(default_factory=XChannelSettings)
+    mastodon: MastodonChannelSettings = Field(default_factory=MastodonChannelSettings)
     webchat: WebchatChannelSettings = Field(default_factory=WebchatChannelSettings)
     slack: SlackChannelSettings = Field(default_factory=SlackChannelSettings)
 
@@ -228,6 +233,8 @@ class OutboundSettings(Section):
 
     api: WebhookSenderSettings = Field(default_factory=WebhookSenderSettings)
     apprise: AppriseSenderSettings = Field(default_factory=AppriseSenderSettings)
+    x: XSenderSettings = Field(default_factory=XSenderSettings)
+    mastodon: MastodonSenderSettings = Field(default_factory=MastodonSenderSettings)
     slack: SlackSenderSettings = Field(default_factory=SlackSenderSettings)
 
 
@@ -246,6 +253,7 @@ class Settings(Section):
     acknowledgments: AcknowledgmentSettings = Field(default_factory=AcknowledgmentSettings)
     oncall: OncallSettings = Field(default_factory=OncallSettings)
     outbound: OutboundSettings = Field(default_factory=OutboundSettings)
+    mentions: MentionsSettings = Field(default_factory=MentionsSettings)
 
     @property
     def sqlite_path(self) -> Path:

@@ -2,8 +2,12 @@
 
 from outbound.api import ApiSender
 from outbound.apprise import AppriseSender
+from outbound.mastodon import MastodonSender
+from outbound.x import XSender
 
 SENDERS = {
     "api": ApiSender,
     "apprise": AppriseSender,
+    "x": XSender,
+    "mastodon": MastodonSender,
 }

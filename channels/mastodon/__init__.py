@@ -1,0 +1,1 @@
+"""Mastodon: mention notifications and hashtag / keyword streams through Mastodon.py."""
