@@ -147,6 +147,11 @@ class EmailSenderSettings(Section):
             raise ValueError("unsubscribe links must stay valid for at least 30 days")
         return value
 
+    @property
+    def loop_id(self) -> str:
+        """The value of our X-Loop header; inbound mail carrying it is our own."""
+        return f"{self.loop_marker}@{self.domain}"
+
     def codec(self, data_dir: Path) -> "TokenCodec":
         """The token codec: the configured secret, or one generated once and kept in `data_dir`."""
         if self.token_secret is not None:

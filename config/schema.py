@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
+from config.email import EmailChannelSettings, EmailSenderSettings
 from config.slack import SlackChannelSettings, SlackSenderSettings
 from config.social import (
     MastodonChannelSettings, MastodonSenderSettings, MentionsSettings, XChannelSettings, XSenderSettings,
@@ -89,6 +90,7 @@ class ChannelsSettings(Section):
     """One section per inbound channel, keyed by the channel's slug."""
 
     api: ApiChannelSettings = Field(default_factory=ApiChannelSettings)
+    email: EmailChannelSettings = Field(default_factory=EmailChannelSettings)
     x: XChannelSettings = Field(default_factory=XChannelSettings)
     mastodon: MastodonChannelSettings = Field(default_factory=MastodonChannelSettings)
     webchat: WebchatChannelSettings = Field(default_factory=WebchatChannelSettings)
@@ -233,6 +235,7 @@ class OutboundSettings(Section):
 
     api: WebhookSenderSettings = Field(default_factory=WebhookSenderSettings)
     apprise: AppriseSenderSettings = Field(default_factory=AppriseSenderSettings)
+    email: EmailSenderSettings = Field(default_factory=EmailSenderSettings)
     x: XSenderSettings = Field(default_factory=XSenderSettings)
     mastodon: MastodonSenderSettings = Field(default_factory=MastodonSenderSettings)
     slack: SlackSenderSettings = Field(default_factory=SlackSenderSettings)

@@ -1,0 +1,98 @@
+"""The bytes of one outgoing mail: threading, loop-prevention and opt-out headers, and the body.
+
+RFC 3834 (Auto-Submitted), RFC 5322 (In-Reply-To / References), RFC 2369
+and RFC 8058 (List-Unsubscribe, one-click), Microsoft's
+X-Auto-Response-Suppress, and CAN-SPAM's rules for commercial mail.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import format_datetime
+
+from config.email import EmailSenderSettings, TokenCodec
+from config.schema import OrganisationSettings
+from frontdesk.models import Rendered
+from outbound.email_headers import address_header, ids_header, one_line, raw_header, text_header
+from outbound.errors import HeaderInjectionError
+
+
+@dataclass(frozen=True)
+class Composed:
+    """A mail ready for SMTP: its Message-ID (without brackets), envelope sender and bytes."""
+
+    message_id: str
+    envelope_from: str
+    data: bytes
+
+
+def message_id_for(idempotency_key: str, domain: str) -> str:
+    """Our Message-ID for a delivery: the same key always gives the same id, in our domain."""
+    token = hashlib.sha256(idempotency_key.encode()).hexdigest()[:32] if idempotency_key else secrets.token_hex(16)
+    return f"fd.{token}@{domain}"
+
+
+def unsubscribe_url(base_url: str, path: str, token: str) -> str:
+    """The RFC 8058 one-click URL for an opt-out token."""
+    return f"{base_url.rstrip('/')}{path}/{token}"
+
+
+def compose(
+    rendered: Rendered,
+    target: str,
+    settings: EmailSenderSettings,
+    organisation: OrganisationSettings,
+    codec: TokenCodec,
+    now: datetime,
+) -> Composed:
+    """Build the mail for `rendered` to `target`; HeaderInjectionError when a value cannot be written safely."""
+    message_id = message_id_for(rendered.idempotency_key, settings.domain)
+    opt_out = unsubscribe_url(organisation.dashboard_url, settings.unsubscribe_path, codec.unsubscribe_token(target))
+    body = rendered.text
+    if rendered.meta.get("commercial") == "true":
+        if not organisation.postal_address:
+            raise HeaderInjectionError("commercial mail needs organisation.postal_address (CAN-SPAM)")
+        body += f"\n\n--\n{organisation.name}, {organisation.postal_address}\nUnsubscribe: {opt_out}\n"
+    lines = [
+        address_header("From", settings.from_address, settings.from_name or organisation.name),
+        address_header("To", target),
+        text_header("Subject", one_line(rendered.subject or f"Your message to {organisation.name}", 900)),
+        raw_header("Date", format_datetime(now)),
+        raw_header("Message-ID", f"<{message_id}>"),
+        *_threading(rendered.reply_to),
+        raw_header("Auto-Submitted", "auto-replied" if rendered.kind in ("ack", "reply") else "auto-generated"),
+        raw_header("X-Auto-Response-Suppress", "All"),
+        raw_header("X-Loop", settings.loop_id),
+        *_reply_to(rendered, settings, codec),
+        raw_header("List-Unsubscribe", f"<{opt_out}>, <mailto:{settings.from_address}?subject=unsubscribe>"),
+        raw_header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+        raw_header("MIME-Version", "1.0"),
+        raw_header("Content-Type", 'text/plain; charset="utf-8"'),
+        raw_header("Content-Transfer-Encoding", "base64"),
+    ]
+    encoded = base64.encodebytes(body.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8"))
+    data = ("\r\n".join(lines) + "\r\n\r\n").encode("ascii") + encoded.replace(b"\n", b"\r\n")
+    return Composed(message_id=message_id, envelope_from=settings.from_address, data=data)
+
+
+def _threading(reply_to: dict[str, str]) -> list[str]:
+    """In-Reply-To and References so the reply threads in every common client."""
+    parent = reply_to.get("message_id", "").strip("<> ")
+    references = [ref.strip("<>") for ref in reply_to.get("references", "").split()][-20:]
+    if parent and parent not in references:
+        references.append(parent)
+    headers = [ids_header("In-Reply-To", [parent] if parent else []), ids_header("References", references)]
+    return [header for header in headers if header]
+
+
+def _reply_to(rendered: Rendered, settings: EmailSenderSettings, codec: TokenCodec) -> list[str]:
+    """`reply+<token>@` so a customer's answer finds its case even without threading headers."""
+    case_id = rendered.meta.get("case_id", "")
+    if not case_id.isdigit():
+        return []
+    domain = settings.from_address.rpartition("@")[2]
+    return [address_header("Reply-To", f"reply+{codec.reply_token(int(case_id))}@{domain}")]
