@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, SecretStr, ValidationInfo, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, SecretStr, model_validator
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
@@ -41,8 +41,8 @@ class Section(BaseModel):
     """Base of every settings section: unknown keys are an error, values are read-only.
 
     A field declared with `json_schema_extra={"secret_env": "<field>"}` is a
-    secret: it may not be written in the YAML, and is filled from the
-    environment variable that the named `<field>` holds.
+    secret: it may not be written in the YAML, and `fill_secrets` fills it
+    from the environment variable that the named `<field>` holds.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -57,15 +57,30 @@ class Section(BaseModel):
                     raise ValueError(f"{name!r} is a secret: put it in an environment variable and name it in {env_field!r}")
         return data
 
-    @model_validator(mode="after")
-    def _read_secrets(self, info: ValidationInfo) -> "Section":
-        environ = (info.context or {}).get("env", {})
-        for name in _secret_fields(type(self)):
-            env_name = getattr(self, self.model_fields[name].json_schema_extra["secret_env"])
-            value = environ.get(env_name) if env_name else None
-            if value:
-                object.__setattr__(self, name, SecretStr(value))
-        return self
+
+def fill_secrets(model: BaseModel, environ: dict[str, str]) -> None:
+    """Fill every secret field in the settings tree from the environment variable its section names.
+
+    A pass after validation, so sections created from defaults get their secrets too.
+    """
+    for name in _secret_fields(type(model)):
+        env_name = getattr(model, type(model).model_fields[name].json_schema_extra["secret_env"])
+        value = environ.get(env_name) if env_name else None
+        if value:
+            object.__setattr__(model, name, SecretStr(value))
+    for name in type(model).model_fields:
+        for child in _children(getattr(model, name)):
+            fill_secrets(child, environ)
+
+
+def _children(value: Any) -> list[BaseModel]:
+    if isinstance(value, BaseModel):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [item for item in value if isinstance(item, BaseModel)]
+    if isinstance(value, dict):
+        return [item for item in value.values() if isinstance(item, BaseModel)]
+    return []
 
 
 def _secret_fields(model: type[BaseModel]) -> list[str]:

@@ -200,3 +200,8 @@ class Rendered(Frozen):
     idempotency_key: str = ""
     reply_to: dict[str, str] = Field(default_factory=dict)
     meta: dict[str, str] = Field(default_factory=dict)
+
+
+def case_reference(case_id: int) -> str:
+    """The reference customers and staff quote, e.g. `FD-000042`."""
+    return f"FD-{case_id:06d}"

@@ -14,9 +14,13 @@ import yaml
 from pydantic import ValidationError
 
 from config.schema import Settings
+from config.types import fill_secrets
 from frontdesk.errors import ConfigError
 
 DEFAULT_YAML = Path(__file__).resolve().parent.parent / "config" / "default.yaml"
+# Deployment facts that differ per machine; the environment wins over the file.
+ENV_OVERRIDES = {"data_dir": "FRONTDESK_DATA_DIR", "redis_url": "FRONTDESK_REDIS_URL",
+                 "database_url": "FRONTDESK_DATABASE_URL"}
 _SECRETISH = ("token", "secret", "password", "key", "credential")
 
 
@@ -37,8 +41,9 @@ def load_settings(
     path = path or environ.get("FRONTDESK_CONFIG")
     if path:
         data = deep_merge(data, _read_yaml(Path(path)))
-    if "data_dir" not in data and environ.get("FRONTDESK_DATA_DIR"):
-        data["data_dir"] = environ["FRONTDESK_DATA_DIR"]
+    for key, variable in ENV_OVERRIDES.items():
+        if environ.get(variable):
+            data[key] = environ[variable]
     if overrides:
         data = deep_merge(data, dict(overrides))
     if senders is None:
@@ -47,9 +52,11 @@ def load_settings(
         senders = SENDERS
     context = {"env": dict(environ), "senders": set(senders)}
     try:
-        return Settings.model_validate(data, context=context)
+        settings = Settings.model_validate(data, context=context)
     except ValidationError as error:
         raise ConfigError(describe_validation_error(error, source=str(path or "defaults"))) from None
+    fill_secrets(settings, context["env"])
+    return settings
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

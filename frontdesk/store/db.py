@@ -22,6 +22,7 @@ def make_engine(url: str) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
@@ -29,6 +30,10 @@ def make_engine(url: str) -> Engine:
 
 
 def _sqlite_pragmas(connection, _record) -> None:
+    # Let SQLAlchemy, not the sqlite3 module, issue BEGIN: savepoints then work
+    # and every transaction takes the write lock up front (BEGIN IMMEDIATE), so
+    # two writers wait for each other instead of failing with "database is locked".
+    connection.isolation_level = None
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     # NORMAL in WAL mode is durable against application crashes; a power cut may lose the last commits.
@@ -36,6 +41,10 @@ def _sqlite_pragmas(connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _sqlite_begin(connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_sessions(engine: Engine) -> sessionmaker[Session]:

@@ -109,6 +109,8 @@ class Case(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)
     # The escalation position: which step of (round x chain) is current; -1 = not paging.
     escalation_step: Mapped[int] = mapped_column(Integer, default=-1)
+    # When the next escalation step is due; the sweeper re-queues a step whose job was lost.
+    escalation_due_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
     merged_into: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), default=None)
     __table_args__ = (Index("ix_cases_contact_channel_status", "contact_id", "channel", "status"),)
 

@@ -67,6 +67,7 @@ def upgrade() -> None:
     sa.Column('acknowledged_by', sa.String(length=128), nullable=True),
     sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('escalation_step', sa.Integer(), nullable=False),
+    sa.Column('escalation_due_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('merged_into', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], ),
     sa.ForeignKeyConstraint(['merged_into'], ['cases.id'], ),
@@ -74,6 +75,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_cases_channel'), ['channel'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cases_escalation_due_at'), ['escalation_due_at'], unique=False)
         batch_op.create_index('ix_cases_contact_channel_status', ['contact_id', 'channel', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_contact_id'), ['contact_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_opened_at'), ['opened_at'], unique=False)
@@ -224,6 +226,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_cases_opened_at'))
         batch_op.drop_index(batch_op.f('ix_cases_contact_id'))
         batch_op.drop_index('ix_cases_contact_channel_status')
+        batch_op.drop_index(batch_op.f('ix_cases_escalation_due_at'))
         batch_op.drop_index(batch_op.f('ix_cases_channel'))
 
     op.drop_table('cases')

@@ -1,0 +1,127 @@
+"""`frontdesk run`: the whole platform in one process tree on embedded defaults.
+
+The parent starts a private Redis when none is configured, migrates the
+store, starts worker processes as children (restarting any that die), and
+serves HTTP and the channel transports itself. Ctrl-C or SIGTERM stops the
+workers (each finishes its job), then the server, then Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from config.schema import Settings
+from frontdesk.redis_server import EmbeddedRedis
+
+log = logging.getLogger(__name__)
+TOKEN_FILE = "api-token"
+
+
+def ensure_api_token(data_dir: Path, environ: dict) -> str | None:
+    """In run mode with no FRONTDESK_API_TOKEN, use the one saved in the data dir or make one.
+
+    Returns the token when it was newly generated (to be printed once).
+    """
+    if environ.get("FRONTDESK_API_TOKEN"):
+        return None
+    path = Path(data_dir) / TOKEN_FILE
+    if path.exists():
+        environ["FRONTDESK_API_TOKEN"] = path.read_text().strip()
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(token + "\n")
+    environ["FRONTDESK_API_TOKEN"] = token
+    return token
+
+
+class WorkerPool:
+    """`count` worker processes running `frontdesk worker`, restarted with backoff when they die."""
+
+    def __init__(self, count: int, environ: dict[str, str], config_path: str | None):
+        self.count = count
+        self.environ = environ
+        self.config_path = config_path
+        self.processes: list[subprocess.Popen] = []
+        self.restarts: list[float] = []
+
+    def _spawn(self, index: int) -> subprocess.Popen:
+        command = [sys.executable, "-m", "frontdesk.cli", "worker", "--name", f"worker-{os.getpid()}-{index}"]
+        if self.config_path:
+            command[3:3] = ["--config", self.config_path]
+        return subprocess.Popen(command, env=self.environ, start_new_session=True)
+
+    def start(self) -> None:
+        """Start every worker."""
+        self.processes = [self._spawn(index) for index in range(self.count)]
+
+    def supervise(self) -> None:
+        """Restart dead workers, at most once per 5 s each, so a crash loop cannot spin."""
+        for index, process in enumerate(self.processes):
+            if process.poll() is not None:
+                recent = [t for t in self.restarts if time.monotonic() - t < 5]
+                if len(recent) >= self.count:
+                    continue
+                log.warning("worker %s exited with %s; restarting", index, process.returncode)
+                self.restarts.append(time.monotonic())
+                self.processes[index] = self._spawn(index)
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """SIGTERM every worker (warm shutdown), then SIGKILL what is left after `timeout`."""
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+        deadline = time.monotonic() + timeout
+        for process in self.processes:
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+async def _supervise(pool: WorkerPool) -> None:
+    while True:
+        await asyncio.sleep(1.0)
+        pool.supervise()
+
+
+def run_platform(settings: Settings, config_path: str | None, host: str, port: int) -> None:
+    """Run everything until Ctrl-C; see the module docstring."""
+    from frontdesk.server import build_services, serve_forever
+
+    embedded = None
+    redis_url = settings.redis_url
+    if redis_url is None:
+        embedded = EmbeddedRedis(settings.data_dir).start()
+        redis_url = embedded.url
+    environ = dict(os.environ, FRONTDESK_REDIS_URL=redis_url, FRONTDESK_DATA_DIR=str(settings.data_dir))
+    pool = None
+    try:
+        services = build_services(settings, redis_url)
+        pool = WorkerPool(settings.workers.count, environ, config_path)
+        pool.start()
+        asyncio.run(_serve_with(services, pool, host, port, serve_forever))
+    finally:
+        if pool is not None:
+            pool.stop()
+        if embedded is not None:
+            embedded.stop()
+        log.info("stopped")
+
+
+async def _serve_with(services, pool: WorkerPool, host: str, port: int, serve_forever) -> None:
+    supervisor = asyncio.create_task(_supervise(pool))
+    try:
+        await serve_forever(services, host, port)
+    finally:
+        supervisor.cancel()

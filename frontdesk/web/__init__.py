@@ -1,0 +1,1 @@
+"""The shared aiohttp app: intake routes of HTTP channels, the JSON API, health, metrics, dashboard."""

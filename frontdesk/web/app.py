@@ -1,0 +1,85 @@
+"""The aiohttp app factory: every HTTP surface of a server process in one app."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+import redis
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.schema import Settings
+from frontdesk.channel import HttpChannel
+from frontdesk.intake import Intake
+from frontdesk.metrics import Metrics, registry_for
+from frontdesk.queue import queue_depths
+from frontdesk.web.api import CaseApi
+
+log = logging.getLogger(__name__)
+SERVICES = web.AppKey("services", object)
+
+
+@dataclass
+class Services:
+    """The shared objects of one server process."""
+
+    settings: Settings
+    redis: redis.Redis
+    sessions: sessionmaker[Session]
+    intake: Intake
+    metrics: Metrics
+    adapters: dict = field(default_factory=dict)
+
+
+def create_app(services: Services) -> web.Application:
+    """Build the app: health, metrics, the case API, and the routes of every HTTP channel."""
+    app = web.Application(client_max_size=64 * 1024 * 1024)
+    app[SERVICES] = services
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    app.router.add_routes(CaseApi(services).routes())
+    for slug, adapter in services.adapters.items():
+        if isinstance(adapter, HttpChannel):
+            app.router.add_routes(adapter.routes(services.intake.accept))
+            log.info("channel %s: routes mounted", slug)
+    return app
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """Redis, database and queue depths; 503 when either store is unreachable."""
+    services: Services = request.app[SERVICES]
+    report = await asyncio.to_thread(_health, services)
+    healthy = report["redis"] == "ok" and report["database"] == "ok"
+    return web.json_response({"status": "ok" if healthy else "degraded", **report}, status=200 if healthy else 503)
+
+
+def _health(services: Services) -> dict:
+    report: dict = {}
+    try:
+        services.redis.ping()
+        report["redis"] = "ok"
+        report["queues"] = queue_depths(services.redis)
+    except redis.RedisError as error:
+        report["redis"] = f"unavailable: {type(error).__name__}"
+    try:
+        with services.sessions() as session:
+            session.execute(text("SELECT 1"))
+        report["database"] = "ok"
+    except Exception as error:  # any driver error means "not healthy", and says which
+        report["database"] = f"unavailable: {type(error).__name__}"
+    return report
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """Prometheus text exposition of the shared metrics."""
+    services: Services = request.app[SERVICES]
+    services.metrics.flush()
+    try:
+        body = await asyncio.to_thread(generate_latest, registry_for(services.redis))
+    except redis.RedisError:
+        return web.Response(status=503, text="metrics unavailable: redis unreachable\n")
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})

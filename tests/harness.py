@@ -1,0 +1,169 @@
+"""Test harness: a real platform on loopback (server thread + in-process RQ workers) and HTTP receivers.
+
+Tests stay synchronous: the platform's aiohttp server and every receiver run
+in background threads with their own event loops, and `Platform.work()` runs
+RQ SimpleWorkers in burst mode in the test's own thread until nothing is left.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis
+import requests
+from aiohttp import web
+from rq import SimpleWorker
+
+from frontdesk.queue import QUEUE_ORDER, queue_depths
+from frontdesk.server import build_services, serve_forever
+from frontdesk.settings import load_settings
+from workers.runtime import Runtime, install
+
+API_TOKEN = "test-token-0123456789"
+WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+
+class LoopThread:
+    """An asyncio loop in a daemon thread, for servers the synchronous tests talk to."""
+
+    def __init__(self):
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def call(self, coroutine, timeout: float = 30):
+        """Run a coroutine on the loop and wait for its result."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def close(self) -> None:
+        """Stop the loop and its thread."""
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+@dataclass
+class Received:
+    """One request a Receiver got."""
+
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        """The body as JSON."""
+        return json.loads(self.body)
+
+
+@dataclass
+class Receiver:
+    """A loopback HTTP server that records every request and answers with `status` (settable)."""
+
+    status: int = 200
+    delay: float = 0.0
+    requests: list[Received] = field(default_factory=list)
+    url: str = ""
+
+    def start(self, loop: LoopThread) -> "Receiver":
+        """Listen on 127.0.0.1, port 0."""
+        async def handle(request: web.Request) -> web.Response:
+            body = await request.read()
+            self.requests.append(Received(request.path, dict(request.headers), body))
+            if self.delay:
+                await asyncio.sleep(self.delay)
+            return web.json_response({"ok": self.status < 400}, status=self.status)
+
+        async def start() -> str:
+            app = web.Application()
+            app.router.add_route("*", "/{tail:.*}", handle)
+            runner = web.AppRunner(app, access_log=None)
+            await runner.setup()
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            return f"http://127.0.0.1:{runner.addresses[0][1]}"
+
+        self.url = loop.call(start())
+        return self
+
+    def on(self, path: str) -> list[Received]:
+        """Requests received on this path."""
+        return [item for item in self.requests if item.path == path]
+
+
+def base_settings(tmp_path, redis_url: str, database_url: str | None = None, **overrides):
+    """Settings for a test: data under tmp_path, the session's Redis, SQLite unless told otherwise."""
+    from frontdesk.settings import deep_merge
+
+    data = {"data_dir": str(tmp_path / "var"), "redis_url": redis_url,
+            "database_url": database_url or f"sqlite:///{tmp_path / 'var' / 'frontdesk.sqlite3'}",
+            "workers": {"sweep_interval": "1s", "stuck_after": "2s", "retry_backoff": "0.2s"}}
+    environ = {"FRONTDESK_API_TOKEN": API_TOKEN, "FRONTDESK_WEBHOOK_SECRET": WEBHOOK_SECRET}
+    environ.update(overrides.pop("environ", {}))
+    return load_settings(environ=environ, overrides=deep_merge(data, overrides))
+
+
+class Platform:
+    """A running Frontdesk: HTTP server in a thread, workers run on demand by `work()`."""
+
+    def __init__(self, settings, loop: LoopThread):
+        self.settings = settings
+        self.loop = loop
+        self.services = build_services(settings, settings.redis_url)
+        self.runtime = install(Runtime(settings=settings, redis=redis.Redis.from_url(settings.redis_url),
+                                       engine=self.services.sessions.kw["bind"]))
+        self.stop_event: asyncio.Event | None = None
+        self.port = 0
+        self.http = requests.Session()
+        self.http.headers["Authorization"] = f"Bearer {API_TOKEN}"
+
+    def start(self) -> "Platform":
+        """Start the HTTP server on a free loopback port."""
+        ready = threading.Event()
+
+        def on_ready(port: int) -> None:
+            self.port = port
+            ready.set()
+
+        async def launch() -> None:
+            self.stop_event = asyncio.Event()
+            asyncio.get_running_loop().create_task(
+                serve_forever(self.services, "127.0.0.1", 0, on_ready=on_ready, stop=self.stop_event))
+
+        self.loop.call(launch())
+        if not ready.wait(15):
+            raise RuntimeError("platform did not start")
+        return self
+
+    @property
+    def url(self) -> str:
+        """Base URL of the platform's HTTP server."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def post_message(self, body: dict | bytes, token: str | None = API_TOKEN, **kwargs) -> requests.Response:
+        """POST /api/messages with the test token (or another, or none)."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {"Authorization": ""}
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        return self.http.post(f"{self.url}/api/messages", data=data, headers=headers, timeout=30, **kwargs)
+
+    def work(self, rounds: int = 20, settle: float = 0.0) -> None:
+        """Run burst workers until queues, buffers and due scheduled jobs are all done."""
+        connection = self.runtime.redis
+        for _ in range(rounds):
+            SimpleWorker(list(QUEUE_ORDER), connection=connection).work(burst=True, with_scheduler=True,
+                                                                        logging_level="WARNING")
+            if not any(queue_depths(connection).values()):
+                if settle <= 0:
+                    return
+                time.sleep(settle)
+                settle = 0
+
+    def stop(self) -> None:
+        """Stop the HTTP server and the channel transports."""
+        if self.stop_event is not None:
+            self.loop.loop.call_soon_threadsafe(self.stop_event.set)
+            time.sleep(0.2)
+        self.services.metrics.flush()

@@ -1,0 +1,32 @@
+"""The worker process: RQ workers on the queues `pages`, `intake`, `outbound` with the scheduler."""
+
+from __future__ import annotations
+
+import logging
+
+import redis
+from rq import SimpleWorker
+
+from config.schema import Settings
+from frontdesk.queue import QUEUE_ORDER
+from workers.periodic import PeriodicThread
+from workers.runtime import Runtime, install
+
+log = logging.getLogger(__name__)
+
+
+def run_worker(settings: Settings, redis_url: str, *, burst: bool = False, name: str | None = None) -> None:
+    """Work the queues until stopped (SIGTERM or Ctrl-C finish the current job first).
+
+    SimpleWorker runs jobs in this process: jobs are batches, and forking per
+    job would cost more than most batches take.
+    """
+    connection = redis.Redis.from_url(redis_url)
+    install(Runtime(settings=settings, redis=connection))
+    periodic = PeriodicThread(connection, settings)
+    periodic.start()
+    try:
+        worker = SimpleWorker(list(QUEUE_ORDER), connection=connection, name=name)
+        worker.work(with_scheduler=True, burst=burst, logging_level=settings.log_level)
+    finally:
+        periodic.stop()

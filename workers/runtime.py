@@ -1,0 +1,80 @@
+"""Per-process wiring for job functions: settings, store, Redis, router, senders, templates, metrics.
+
+RQ job functions take only ids; they reach everything else through
+`runtime()`, installed once when the worker process starts (or by a test).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import redis
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.schema import Settings
+from frontdesk.metrics import Metrics
+from frontdesk.sender import Sender, SenderContext
+from frontdesk.store.db import make_engine, make_sessions
+from outbound.templates import Templates
+from router.route import Router
+
+_current: "Runtime | None" = None
+
+
+@dataclass
+class Runtime:
+    """Everything a job needs, built lazily from the settings."""
+
+    settings: Settings
+    redis: redis.Redis
+    engine: Engine | None = None
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.engine is None:
+            self.engine = make_engine(self.settings.effective_database_url)
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        """Session factory on the case store."""
+        return make_sessions(self.engine)
+
+    @cached_property
+    def router(self) -> Router:
+        """The router, built from the router and acknowledgment settings."""
+        return Router(self.settings.router, self.settings.acknowledgments)
+
+    @cached_property
+    def templates(self) -> Templates:
+        """Templates, the operator's directory first."""
+        return Templates(self.settings.acknowledgments.templates_dir)
+
+    @cached_property
+    def metrics(self) -> Metrics:
+        """Shared metrics through Redis."""
+        return Metrics(self.redis)
+
+    @cached_property
+    def senders(self) -> dict[str, Sender]:
+        """One instance of every registered sender, each with its own settings section."""
+        from outbound.registry import SENDERS
+
+        context = SenderContext(settings=self.settings, redis=self.redis, extra=self.extra)
+        outbound = self.settings.outbound
+        return {slug: cls(getattr(outbound, slug, None), context) for slug, cls in SENDERS.items()}
+
+
+def install(runtime: Runtime) -> Runtime:
+    """Make `runtime` the one job functions in this process use."""
+    global _current
+    _current = runtime
+    return runtime
+
+
+def runtime() -> Runtime:
+    """The installed runtime; raises when the process was not set up as a worker."""
+    if _current is None:
+        raise RuntimeError("no worker runtime installed: start workers with `frontdesk worker`")
+    return _current
