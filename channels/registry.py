@@ -5,7 +5,9 @@ folder, the metric label and the Redis key prefix.
 """
 
 from channels.api.adapter import ApiAdapter
+from channels.webchat.adapter import WebchatAdapter
 
 CHANNELS = {
     "api": ApiAdapter,
+    "webchat": WebchatAdapter,
 }

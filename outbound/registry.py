@@ -2,12 +2,14 @@
 
 from outbound.api import ApiSender
 from outbound.apprise import AppriseSender
+from outbound.webchat import WebchatSender
 from outbound.mastodon import MastodonSender
 from outbound.x import XSender
 
 SENDERS = {
     "api": ApiSender,
     "apprise": AppriseSender,
+    "webchat": WebchatSender,
     "x": XSender,
     "mastodon": MastodonSender,
 }

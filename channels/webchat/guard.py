@@ -12,6 +12,7 @@ kept in this process's memory.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
 from aiohttp import web
 from limits import parse as parse_rate
@@ -112,6 +113,21 @@ class SocketCounter:
     def total(self) -> int:
         """Connections open in this process."""
         return sum(self._open.values())
+
+
+@dataclass(frozen=True)
+class Guards:
+    """The guards one server process shares between its sockets and its REST endpoints."""
+
+    policy: OriginPolicy
+    limits: RateLimits
+    sockets: SocketCounter
+
+    @classmethod
+    def from_settings(cls, settings: WebchatChannelSettings) -> "Guards":
+        """Guards configured from the channel's settings."""
+        return cls(OriginPolicy(settings.allowed_origins), RateLimits(settings.rate_limits),
+                   SocketCounter(settings.max_sockets_per_ip))
 
 
 def client_address(request: web.Request, settings: WebchatChannelSettings) -> str:
