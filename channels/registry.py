@@ -5,9 +5,11 @@ folder, the metric label and the Redis key prefix.
 """
 
 from channels.api.adapter import ApiAdapter
+from channels.slack.adapter import SlackAdapter
 from channels.webchat.adapter import WebchatAdapter
 
 CHANNELS = {
     "api": ApiAdapter,
+    "slack": SlackAdapter,
     "webchat": WebchatAdapter,
 }

@@ -2,6 +2,7 @@
 
 from outbound.api import ApiSender
 from outbound.apprise import AppriseSender
+from outbound.slack import SlackSender
 from outbound.webchat import WebchatSender
 from outbound.mastodon import MastodonSender
 from outbound.x import XSender
@@ -9,6 +10,7 @@ from outbound.x import XSender
 SENDERS = {
     "api": ApiSender,
     "apprise": AppriseSender,
+    "slack": SlackSender,
     "webchat": WebchatSender,
     "x": XSender,
     "mastodon": MastodonSender,

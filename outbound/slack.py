@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import datetime, timezone
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -38,11 +39,10 @@ RETRYABLE_ERRORS = frozenset({"ratelimited", "rate_limited", "service_unavailabl
 _PERSON = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _CONVERSATION = re.compile(r"^[CDG][A-Z0-9]{2,}$")
 _TS = re.compile(r"^\d{1,12}\.\d{1,9}$")
-# Which buttons a page shows in each state of its case.
+# Which buttons a page shows for each status of its case (escalating needs an unacknowledged case).
 _BUTTONS = {
     "open": ("acknowledge", "escalate", "resolve"),
-    "escalated": ("acknowledge", "escalate", "resolve"),
-    "acknowledged": ("escalate", "resolve"),
+    "acknowledged": ("resolve",),
     "resolved": (),
 }
 
@@ -66,11 +66,11 @@ def _link(url: str, label: str) -> str:
 
 
 def page_blocks(rendered: Rendered) -> list[dict]:
-    """The Block Kit layout of a page: summary, urgency, reasons, link, state line and buttons.
+    """The Block Kit layout of a page: summary, urgency, reasons, link, where the case stands, buttons.
 
-    `rendered.meta` gives `case_id`, `case_ref`, `urgency`, `reasons` (one per
-    line), `case_url`, and for updates `state` (open, acknowledged, escalated,
-    resolved) and `state_line` ("Acknowledged by Dana at 14:02").
+    `rendered.meta` gives `case_id`, `case_ref`, `urgency`, `reasons` (joined
+    by " | " or newlines), `case_url`, and on refreshes `status` (open,
+    acknowledged, resolved), `acknowledged_by` and `acknowledged_at` (ISO 8601).
     """
     meta = rendered.meta
     urgency = meta.get("urgency", "high")
@@ -84,16 +84,41 @@ def page_blocks(rendered: Rendered) -> list[dict]:
             {"type": "mrkdwn", "text": f"*Case*\n{_link(meta.get('case_url', ''), case_ref)}"},
         ]},
     ]
-    reasons = [line.strip() for line in meta.get("reasons", "").splitlines() if line.strip()]
+    reasons = [part.strip() for part in re.split(r"\n| \| ", meta.get("reasons", "")) if part.strip()]
     if reasons:
-        listed = "\n".join(f"• {escape_mrkdwn(reason, 300)}" for reason in reasons[:10])
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*Why*\n{listed}"[:SECTION_LIMIT]}})
-    if meta.get("state_line"):
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape_mrkdwn(meta["state_line"], 1000)}]})
-    buttons = [_button(action, meta.get("case_id", "")) for action in _BUTTONS.get(meta.get("state", "open"), ())]
+        listed = "\n".join(f"• {escape_mrkdwn(reason, 250)}" for reason in reasons[:10])
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*Why*\n{listed}"}})
+    line = state_line(meta)
+    if line:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": line}]})
+    buttons = [_button(action, meta.get("case_id", "")) for action in _BUTTONS.get(meta.get("status", "open"), ())]
     if buttons:
         blocks.append({"type": "actions", "block_id": ACTIONS_BLOCK_ID, "elements": buttons})
     return blocks
+
+
+def state_line(meta: dict[str, str]) -> str:
+    """"Acknowledged by Dana at 14:02" (mrkdwn, the time in each reader's own zone), or '' while open."""
+    status = meta.get("status", "open")
+    if status == "open":
+        return ""
+    by = meta.get("acknowledged_by", "")
+    at = _moment(meta.get("acknowledged_at", ""))
+    acknowledged = f"Acknowledged by *{escape_mrkdwn(by, 200)}*" + (f" at {at}" if at else "") if by else ""
+    if status == "resolved":
+        return ":white_check_mark: Resolved" + (f" · {acknowledged}" if acknowledged else "")
+    return f":large_green_circle: {acknowledged or 'Acknowledged'}"
+
+
+def _moment(iso: str) -> str:
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    fallback = moment.astimezone(timezone.utc).strftime("%H:%M UTC")
+    return f"<!date^{int(moment.timestamp())}^{{time}}|{fallback}>"
 
 
 def _button(action: str, case_id: str) -> dict:
@@ -115,13 +140,13 @@ def _button(action: str, case_id: str) -> dict:
     return button
 
 
-def _fallback_text(rendered: Rendered) -> str:
-    if rendered.kind not in ("page", "alert"):
+def _fallback_text(rendered: Rendered, layout: bool) -> str:
+    if not layout:
         return escape_mrkdwn(rendered.text)
     meta = rendered.meta
-    head = f"{meta.get('urgency', 'urgent')} complaint, case {meta.get('case_ref', meta.get('case_id', ''))}"
-    line = f": {meta['state_line']}" if meta.get("state_line") else ""
-    return escape_mrkdwn(head + line, 500)
+    head = escape_mrkdwn(f"{meta.get('urgency', 'urgent')} complaint, case {meta.get('case_ref', meta.get('case_id', ''))}", 300)
+    line = state_line(meta)
+    return f"{head}: {line}" if line else head
 
 
 class SlackSender:
@@ -151,7 +176,8 @@ class SlackSender:
                 channel = self.client.conversations_open(users=channel)["channel"]["id"]
             elif not _CONVERSATION.match(channel) or (thread_ts and not _TS.match(thread_ts)):
                 return DeliveryResult(target=target, status="failed", error="bad_target", detail="not a Slack user, conversation or thread")
-            response = self.client.chat_postMessage(channel=channel, thread_ts=thread_ts or None, **self._content(rendered))
+            content = _content(rendered, layout=rendered.kind in ("page", "alert"))
+            response = self.client.chat_postMessage(channel=channel, thread_ts=thread_ts or None, **content)
         except (SlackClientError, OSError) as error:
             return failure(target, error)
         return DeliveryResult(target=target, status="sent", provider_id=f"{response['channel']}:{response['ts']}")
@@ -162,16 +188,17 @@ class SlackSender:
         if not _CONVERSATION.match(channel) or not _TS.match(ts):
             return DeliveryResult(target=target, status="failed", error="bad_provider_id", detail=provider_id[:100])
         try:
-            self.client.chat_update(channel=channel, ts=ts, **self._content(rendered))
+            self.client.chat_update(channel=channel, ts=ts, **_content(rendered, layout=True))
         except (SlackClientError, OSError) as error:
             return failure(target, error)
         return DeliveryResult(target=target, status="sent", provider_id=provider_id)
 
-    def _content(self, rendered: Rendered) -> dict:
-        content: dict = {"text": _fallback_text(rendered), "unfurl_links": False, "unfurl_media": False}
-        if rendered.kind in ("page", "alert"):
-            content["blocks"] = page_blocks(rendered)
-        return content
+
+def _content(rendered: Rendered, layout: bool) -> dict:
+    content: dict = {"text": _fallback_text(rendered, layout), "unfurl_links": False, "unfurl_media": False}
+    if layout:
+        content["blocks"] = page_blocks(rendered)
+    return content
 
 
 def failure(target: str, error: Exception) -> DeliveryResult:

@@ -15,6 +15,8 @@ Retry-After, 5xx, `{"ok": false, "error": ...}`).
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import itertools
 import json
 import threading
@@ -22,7 +24,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from aiohttp import web
 
@@ -124,14 +126,14 @@ class FakeSlackApi:
         with self._lock:
             return self.messages[(channel, ts)]
 
-    async def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[ApiCall]:
-        """Wait (bounded) until `method` was called at least `count` times."""
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[ApiCall]:
+        """Wait (bounded) until `method` was called at least `count` times; its calls."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             calls = self.calls_to(method)
             if len(calls) >= count:
                 return calls
-            await asyncio.sleep(0.02)
+            time.sleep(0.02)
         raise AssertionError(f"{method} called {len(self.calls_to(method))} times, wanted {count}")
 
     async def _handle(self, request: web.Request) -> web.Response:
@@ -221,3 +223,25 @@ async def _read_args(request: web.Request) -> dict[str, Any]:
         if isinstance(args.get(key), str):
             args[key] = json.loads(args[key])
     return args
+
+
+def signed_headers(secret: str, body: bytes, *, timestamp: float | None = None,
+                   content_type: str = "application/json") -> dict[str, str]:
+    """The headers Slack sends with a request to an app: `v0=` HMAC-SHA256 of `v0:<timestamp>:<body>`.
+
+    (https://api.slack.com/authentication/verifying-requests-from-slack)
+    """
+    stamp = str(int(time.time() if timestamp is None else timestamp))
+    digest = hmac.new(secret.encode(), b"v0:" + stamp.encode() + b":" + body, hashlib.sha256).hexdigest()
+    return {"Content-Type": content_type, "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest}"}
+
+
+def interaction_body(payload: dict[str, Any]) -> bytes:
+    """An interactivity request body as Slack sends it: the JSON payload in a `payload` form field."""
+    return b"payload=" + quote(json.dumps(payload)).encode()
+
+
+def user_record(user_id: str, name: str) -> dict[str, Any]:
+    """A `users.info` user object in Slack's documented shape."""
+    return {"id": user_id, "team_id": TEAM_ID, "name": name.lower(), "deleted": False, "real_name": name,
+            "tz": "Europe/London", "is_bot": False, "profile": {"real_name": name, "display_name": name.lower()}}

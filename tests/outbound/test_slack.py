@@ -39,7 +39,7 @@ def sender(fake):
 
 def page(text="Smoke coming out of the charger", **meta) -> Rendered:
     base = {"case_id": "42", "case_ref": "FD-42", "urgency": "critical",
-            "reasons": "rule safety.danger-to-life: smoke\nmodel urgency 0.93", "case_url": "http://127.0.0.1:8080/cases/42",
+            "reasons": "rule safety.danger-to-life: smoke | model urgency 0.93", "case_url": "http://127.0.0.1:8080/cases/42",
             "person": "dana"}
     return Rendered(text=text, kind="page", meta={**base, **meta})
 
@@ -92,10 +92,11 @@ def test_page_is_a_direct_message_with_summary_link_reasons_and_buttons(fake, se
 @pytest.mark.parametrize("hostile", HOSTILE)
 def test_nothing_a_visitor_wrote_can_ping_or_link(fake, sender, hostile):
     sender.send(THREAD, Rendered(text=hostile))
-    sender.send("U0DANA", page(text=hostile, reasons=hostile, case_ref=hostile, state_line=hostile))
+    sender.send("U0DANA", page(text=hostile, reasons=hostile, case_ref=hostile, status="acknowledged",
+                               acknowledged_by=hostile, acknowledged_at="2026-11-23T14:02:00+00:00"))
     ack, paged = fake.calls_to("chat.postMessage")
     assert "<" not in ack.args["text"] and ">" not in ack.args["text"]
-    own_link = re.compile(r"<http://127\.0\.0\.1:8080/cases/42\|[^<>]*>")
+    own_link = re.compile(r"<http://127\.0\.0\.1:8080/cases/42\|[^<>]*>|<!date\^\d+\^\{time\}\|14:02 UTC>")
     for text in mrkdwn_texts(paged.args["blocks"]) + [paged.args["text"]]:
         outside_our_link = own_link.sub("", text)
         assert "<" not in outside_our_link and ">" not in outside_our_link
@@ -115,16 +116,28 @@ def test_long_text_is_cut_without_splitting_an_entity():
 def test_update_rewrites_the_page_in_place(fake, sender):
     sent = sender.send("U0DANA", page())
     channel, ts = sent.provider_id.split(":")
-    result = sender.update("U0DANA", sent.provider_id, page(state="acknowledged", state_line="Acknowledged by Dana at 14:02"))
+    acknowledged = page(status="acknowledged", acknowledged_by="Dana", acknowledged_at="2026-11-23T14:02:31.5+00:00")
+    result = sender.update("U0DANA", sent.provider_id, acknowledged.model_copy(update={"kind": "status"}))
     assert result.ok and result.provider_id == sent.provider_id
     (call,) = fake.calls_to("chat.update")
     assert (call.args["channel"], call.args["ts"]) == (channel, ts)
     shown = fake.message(channel, ts)
-    assert "Acknowledged by Dana at 14:02" in "\n".join(mrkdwn_texts(shown["blocks"]))
+    epoch = int(datetime(2026, 11, 23, 14, 2, 31, 500000, tzinfo=timezone.utc).timestamp())
+    line = f"Acknowledged by *Dana* at <!date^{epoch}^{{time}}|14:02 UTC>"
+    assert line in "\n".join(mrkdwn_texts(shown["blocks"]))
+    assert line in shown["text"]
     (actions,) = [block for block in shown["blocks"] if block["type"] == "actions"]
-    assert ACTION_IDS["acknowledge"] not in [b["action_id"] for b in actions["elements"]]
-    sender.update("U0DANA", sent.provider_id, page(state="resolved", state_line="Resolved by Dana at 14:10"))
-    assert not [block for block in fake.message(channel, ts)["blocks"] if block["type"] == "actions"]
+    assert [b["action_id"] for b in actions["elements"]] == [ACTION_IDS["resolve"]]
+    sender.update("U0DANA", sent.provider_id, page(status="resolved", acknowledged_by="Dana",
+                                                   acknowledged_at="2026-11-23T14:02:31+00:00"))
+    resolved = fake.message(channel, ts)
+    assert not [block for block in resolved["blocks"] if block["type"] == "actions"]
+    assert "Resolved · Acknowledged by *Dana*" in "\n".join(mrkdwn_texts(resolved["blocks"]))
+
+
+def test_reasons_joined_by_bars_are_listed():
+    blocks = page_blocks(page(reasons="safety rule: smoke | model score 0.93"))
+    assert "*Why*\n• safety rule: smoke\n• model score 0.93" in mrkdwn_texts(blocks)
 
 
 @pytest.mark.parametrize(("error", "status", "retryable"), [
