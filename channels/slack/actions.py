@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from frontdesk.queue import PAGES, enqueue_keyed
-from frontdesk.store.cases import acknowledge_case, add_event, resolve_case
+from frontdesk.store.cases import acknowledge_case, add_event, request_escalation, resolve_case
 from frontdesk.store.tables import Case
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class PageActions:
                 log.info("slack: %s refused for %s on case %s: not on the roster", verb, slack_user, case_id)
                 return Outcome(False, "Only people on the on-call roster can do that; nothing was changed.")
             if verb == "escalate":
-                step = _request_escalation(session, case, person.name, via)
+                step = request_escalation(session, case_id, person.name, via=via)
             else:
                 operation = acknowledge_case if verb == "acknowledge" else resolve_case
                 changed = operation(session, case_id, person.name, via=via)
@@ -91,11 +91,3 @@ class PageActions:
         enqueue_keyed(self.redis, PAGES, "workers.jobs.escalate", f"escalate-now:{case_id}:{step}", case_id, step)
         return Outcome(True, "Escalated: the next person on call is being paged now.")
 
-
-def _request_escalation(session: Session, case: Case, actor: str, via: str) -> int | None:
-    """Record a request to move the case to its next escalation step now; the step, or None when it cannot move."""
-    if case.acknowledged_at is not None or case.status == "resolved":
-        return None
-    step = case.escalation_step + 1
-    add_event(session, case.id, actor, "escalation_requested", via=via, step=step)
-    return step

@@ -218,3 +218,18 @@ def is_opted_out(session: Session, channel: str, address: str) -> bool:
     return session.scalars(
         select(OptOut.id).where(OptOut.channel == channel, OptOut.address == address)
     ).first() is not None
+
+
+def request_escalation(session: Session, case_id: int, actor: str, via: str = "api") -> int | None:
+    """Ask for the case's next escalation step now; the step to run, or None when the case is gone,
+    acknowledged or resolved.
+
+    Only records the request (an audit event); the caller queues `workers.jobs.escalate(case_id, step)`,
+    whose conditional UPDATE (claim_escalation_step) lets each step run once however often it is asked for.
+    """
+    case = session.get(Case, case_id)
+    if case is None or case.acknowledged_at is not None or case.status == "resolved":
+        return None
+    step = case.escalation_step + 1
+    add_event(session, case_id, actor, "escalation_requested", via=via, step=step)
+    return step
