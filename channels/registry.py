@@ -5,11 +5,15 @@ folder, the metric label and the Redis key prefix.
 """
 
 from channels.api.adapter import ApiAdapter
+from channels.mastodon.adapter import MastodonAdapter
+from channels.x.adapter import XAdapter
 from channels.slack.adapter import SlackAdapter
 from channels.webchat.adapter import WebchatAdapter
 
 CHANNELS = {
     "api": ApiAdapter,
+    "x": XAdapter,
+    "mastodon": MastodonAdapter,
     "slack": SlackAdapter,
     "webchat": WebchatAdapter,
 }

@@ -18,6 +18,9 @@ from config.slack import SlackChannelSettings, SlackSenderSettings
 from config.social import (
     MastodonChannelSettings, MastodonSenderSettings, MentionsSettings, XChannelSettings, XSenderSettings,
 )
+from config.social import (
+    MastodonChannelSettings, MastodonSenderSettings, MentionsSettings, XChannelSettings, XSenderSettings,
+)
 from config.types import Duration, Section
 from config.webchat import WebchatChannelSettings
 from frontdesk.models import CATEGORIES, Category, Urgency
@@ -90,6 +93,8 @@ class ChannelsSettings(Section):
     """One section per inbound channel, keyed by the channel's slug."""
 
     api: ApiChannelSettings = Field(default_factory=ApiChannelSettings)
+    x: XChannelSettings = Field(default_factory=XChannelSettings)
+    mastodon: MastodonChannelSettings = Field(default_factory=MastodonChannelSettings)
     email: EmailChannelSettings = Field(default_factory=EmailChannelSettings)
     x: XChannelSettings = Field(default_factory=XChannelSettings)
     mastodon: MastodonChannelSettings = Field(default_factory=MastodonChannelSettings)
@@ -235,6 +240,8 @@ class OutboundSettings(Section):
 
     api: WebhookSenderSettings = Field(default_factory=WebhookSenderSettings)
     apprise: AppriseSenderSettings = Field(default_factory=AppriseSenderSettings)
+    x: XSenderSettings = Field(default_factory=XSenderSettings)
+    mastodon: MastodonSenderSettings = Field(default_factory=MastodonSenderSettings)
     email: EmailSenderSettings = Field(default_factory=EmailSenderSettings)
     x: XSenderSettings = Field(default_factory=XSenderSettings)
     mastodon: MastodonSenderSettings = Field(default_factory=MastodonSenderSettings)
@@ -256,6 +263,7 @@ class Settings(Section):
     acknowledgments: AcknowledgmentSettings = Field(default_factory=AcknowledgmentSettings)
     oncall: OncallSettings = Field(default_factory=OncallSettings)
     outbound: OutboundSettings = Field(default_factory=OutboundSettings)
+    mentions: MentionsSettings = Field(default_factory=MentionsSettings)
     mentions: MentionsSettings = Field(default_factory=MentionsSettings)
 
     @property

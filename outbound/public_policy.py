@@ -13,8 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import func, select
+
 from config.social import PublicReplySettings
-from frontdesk.models import FLAG_OWN, DeliveryResult, Rendered
+from frontdesk.models import FLAG_OWN, DeliveryResult, Rendered, utcnow
+from frontdesk.store.cases import is_opted_out
+from frontdesk.store.tables import Delivery
 
 PUBLIC_REPLY_LIMIT = 280
 
@@ -74,3 +78,47 @@ def public_reply_blocked(facts: ReplyFacts, settings: PublicReplySettings) -> st
 def hour_ago(now: datetime) -> datetime:
     """The start of the hourly cap's window."""
     return now - timedelta(hours=1)
+
+
+PUBLIC_SENDERS = ("x", "mastodon")
+LIVE_STATUSES = ("sending", "sent", "unknown")
+
+
+def public_reply_refusal(settings, session, delivery, case, message) -> str | None:
+    """For an acknowledgment of a public mention on X or Mastodon: why it may not go out, or None.
+
+    `settings` is the whole Settings; the rest are the store rows the delivery
+    worker holds (Delivery, Case, MessageRow). Reads the store, writes nothing.
+    """
+    if delivery.kind != "ack" or message is None or not message.public or delivery.sender not in PUBLIC_SENDERS:
+        return None
+    section = getattr(settings.outbound, delivery.sender)
+    facts = ReplyFacts(
+        urgency=case.urgency, flags=frozenset(message.flags), reply_to=dict(message.reply_to),
+        own_account_id=own_account_id(settings, delivery.sender),
+        our_post_ids=_our_posts(session, delivery.sender, message.reply_to),
+        opted_out=is_opted_out(session, message.channel, message.reply_to.get("author_id")
+                               or message.reply_to.get("account_id", "")),
+        earlier_public_replies=session.scalar(select(func.count(Delivery.id)).where(
+            Delivery.case_id == case.id, Delivery.sender == delivery.sender, Delivery.id != delivery.id,
+            Delivery.kind == "ack", Delivery.status.in_(LIVE_STATUSES))) or 0,
+        sent_last_hour=session.scalar(select(func.count(Delivery.id)).where(
+            Delivery.sender == delivery.sender, Delivery.status.in_(LIVE_STATUSES),
+            Delivery.updated_at >= hour_ago(utcnow()))) or 0,
+    )
+    return public_reply_blocked(facts, section)
+
+
+def own_account_id(settings, slug: str) -> str:
+    """Our own account id on the network, from the sender's or the channel's settings ("" when unset)."""
+    sender, channel = getattr(settings.outbound, slug), getattr(settings.channels, slug)
+    return getattr(sender, "user_id", None) or getattr(sender, "account_id", None) or getattr(
+        channel, "user_id", None) or ""
+
+
+def _our_posts(session, slug: str, reply_to: dict) -> frozenset[str]:
+    parent = reply_to.get("replied_to_id") or reply_to.get("in_reply_to_id") or ""
+    if not parent:
+        return frozenset()
+    found = session.scalar(select(Delivery.id).where(Delivery.sender == slug, Delivery.provider_id == parent))
+    return frozenset({parent}) if found is not None else frozenset()

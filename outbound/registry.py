@@ -2,6 +2,8 @@
 
 from outbound.api import ApiSender
 from outbound.apprise import AppriseSender
+from outbound.mastodon import MastodonSender
+from outbound.x import XSender
 from outbound.slack import SlackSender
 from outbound.webchat import WebchatSender
 from outbound.mastodon import MastodonSender
@@ -10,6 +12,8 @@ from outbound.x import XSender
 SENDERS = {
     "api": ApiSender,
     "apprise": AppriseSender,
+    "x": XSender,
+    "mastodon": MastodonSender,
     "slack": SlackSender,
     "webchat": WebchatSender,
     "x": XSender,

@@ -21,6 +21,7 @@ from frontdesk.models import DeliveryResult, Rendered, case_reference, utcnow
 from frontdesk.store.cases import add_event, is_opted_out
 from frontdesk.store.tables import Case, Contact, ContactIdentity, Delivery, MessageRow
 from outbound.policy import acknowledgment_blocked
+from outbound.public_policy import public_reply_refusal
 from workers.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,8 @@ def _pending(session: Session, delivery_ids: list[int]) -> list[Delivery]:
 def _check_and_claim(rt: Runtime, session: Session, delivery: Delivery) -> Claimed | None:
     case = session.get(Case, delivery.case_id)
     message = session.get(MessageRow, delivery.message_id) if delivery.message_id else None
-    blocked = _blocked(session, delivery, case, message)
+    blocked = (_blocked(session, delivery, case, message)
+               or public_reply_refusal(rt.settings, session, delivery, case, message))
     if blocked:
         _finish(session, delivery, "skipped", error=blocked)
         add_event(session, case.id, "outbound", f"{delivery.kind}_skipped", delivery_id=delivery.id, reason=blocked)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from channels.registry import CHANNELS
 from frontdesk.errors import MalformedPayloadError, UnsupportedEventError
+from frontdesk.mentions.store import index_public, opens_case
 from frontdesk.models import FLAG_UNPARSED, Contact, Message, RawInbound, utcnow
 from frontdesk.queue import OUTBOUND_BUFFER
 from frontdesk.store.cases import record_message, record_opt_out
@@ -97,12 +98,19 @@ def _route_one(rt: Runtime, session: Session, raw: RawPayload, lookup, outcome: 
         message = unparsed_message(inbound, str(error))
     started = utcnow()
     decision = rt.router.route(message, lookup)
+    if not opens_case(message, decision):
+        index_public(session, message, decision.urgency, None, rt.settings)
+        raw.status = "routed"
+        outcome.routed += 1
+        rt.metrics.count("routed", channel=message.channel, urgency=decision.urgency)
+        return
     sender = rt.senders.get(message.channel)
     target = sender.reply_target(message) if sender is not None else None
     recorded = record_message(session, message, decision, ack_target=target,
                               ack_window=rt.settings.acknowledgments.window)
     if decision.classification.opt_out:
         record_opt_out(session, message.channel, message.sender.handle, "router", recorded.case_id)
+    index_public(session, message, decision.urgency, recorded.case_id, rt.settings)
     if raw.status == "pending":
         raw.status = "routed"
     _plan_follow_ups(rt, session, message, recorded, outcome)

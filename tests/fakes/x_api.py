@@ -200,7 +200,7 @@ class FakeXApi(RecordingApi):
         since, until = int(query.get("since_id", 0)), int(query.get("until_id", 0)) or None
         chosen = sorted((int(i) for i in ids if i not in self.gone_tweets), reverse=True)
         chosen = [i for i in chosen if i > since and (until is None or i < until)]
-        start = int(query.get("pagination_token", 0) or 0)
+        start = int(query.get("pagination_token") or query.get("next_token") or 0)
         size = int(query.get("max_results", 10))
         window = [self.tweets[str(i)] for i in chosen[start:start + size]]
         if not window:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from config.schema import Settings
+from config.types import fill_secrets
 from config.social import MastodonSenderSettings
 from frontdesk.models import Rendered
 from frontdesk.sender import SenderContext
@@ -25,8 +26,8 @@ def fake():
 
 
 def sender_for(fake: FakeMastodonApi) -> MastodonSender:
-    settings = MastodonSenderSettings.model_validate(
-        {"api_base_url": fake.url, "timeout": "2s"}, context={"env": {"MASTODON_ACCESS_TOKEN": "tok"}})
+    settings = MastodonSenderSettings.model_validate({"api_base_url": fake.url, "timeout": "2s"})
+    fill_secrets(settings, {"MASTODON_ACCESS_TOKEN": "tok"})
     return MastodonSender(settings, SenderContext(settings=Settings()))
 
 

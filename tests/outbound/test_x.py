@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from config.schema import Settings
+from config.types import fill_secrets
 from config.social import XSenderSettings
 from frontdesk.models import Rendered
 from frontdesk.sender import SenderContext
@@ -26,7 +27,8 @@ def fake():
 
 def sender_for(fake: FakeXApi, **overrides) -> XSender:
     data = {"api_base_url": fake.url, "timeout": "2s", **overrides}
-    settings = XSenderSettings.model_validate(data, context={"env": {"X_ACCESS_TOKEN": "user-token"}})
+    settings = XSenderSettings.model_validate(data)
+    fill_secrets(settings, {"X_ACCESS_TOKEN": "user-token"})
     return XSender(settings, SenderContext(settings=Settings()))
 
 
@@ -96,7 +98,7 @@ def test_server_error_and_timeout_are_retryable(fake):
 
 
 def test_missing_token_fails_without_calling(fake):
-    settings = XSenderSettings.model_validate({"api_base_url": fake.url}, context={"env": {}})
+    settings = XSenderSettings.model_validate({"api_base_url": fake.url})
     result = XSender(settings, SenderContext(settings=Settings())).send(MENTION, rendered())
     assert result.status == "failed" and "X_ACCESS_TOKEN" in result.error
     assert fake.calls == []
