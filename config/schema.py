@@ -18,9 +18,6 @@ from config.slack import SlackChannelSettings, SlackSenderSettings
 from config.social import (
     MastodonChannelSettings, MastodonSenderSettings, MentionsSettings, XChannelSettings, XSenderSettings,
 )
-from config.social import (
-    MastodonChannelSettings, MastodonSenderSettings, MentionsSettings, XChannelSettings, XSenderSettings,
-)
 from config.types import Duration, Section
 from config.webchat import WebchatChannelSettings
 from frontdesk.models import CATEGORIES, Category, Urgency
@@ -96,8 +93,6 @@ class ChannelsSettings(Section):
     x: XChannelSettings = Field(default_factory=XChannelSettings)
     mastodon: MastodonChannelSettings = Field(default_factory=MastodonChannelSettings)
     email: EmailChannelSettings = Field(default_factory=EmailChannelSettings)
-    x: XChannelSettings = Field(default_factory=XChannelSettings)
-    mastodon: MastodonChannelSettings = Field(default_factory=MastodonChannelSettings)
     webchat: WebchatChannelSettings = Field(default_factory=WebchatChannelSettings)
     slack: SlackChannelSettings = Field(default_factory=SlackChannelSettings)
 
@@ -243,8 +238,6 @@ class OutboundSettings(Section):
     x: XSenderSettings = Field(default_factory=XSenderSettings)
     mastodon: MastodonSenderSettings = Field(default_factory=MastodonSenderSettings)
     email: EmailSenderSettings = Field(default_factory=EmailSenderSettings)
-    x: XSenderSettings = Field(default_factory=XSenderSettings)
-    mastodon: MastodonSenderSettings = Field(default_factory=MastodonSenderSettings)
     slack: SlackSenderSettings = Field(default_factory=SlackSenderSettings)
 
 
@@ -263,7 +256,6 @@ class Settings(Section):
     acknowledgments: AcknowledgmentSettings = Field(default_factory=AcknowledgmentSettings)
     oncall: OncallSettings = Field(default_factory=OncallSettings)
     outbound: OutboundSettings = Field(default_factory=OutboundSettings)
-    mentions: MentionsSettings = Field(default_factory=MentionsSettings)
     mentions: MentionsSettings = Field(default_factory=MentionsSettings)
 
     @property

@@ -6,8 +6,6 @@ from outbound.mastodon import MastodonSender
 from outbound.x import XSender
 from outbound.slack import SlackSender
 from outbound.webchat import WebchatSender
-from outbound.mastodon import MastodonSender
-from outbound.x import XSender
 
 SENDERS = {
     "api": ApiSender,
@@ -16,6 +14,4 @@ SENDERS = {
     "mastodon": MastodonSender,
     "slack": SlackSender,
     "webchat": WebchatSender,
-    "x": XSender,
-    "mastodon": MastodonSender,
 }
