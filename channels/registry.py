@@ -5,6 +5,7 @@ folder, the metric label and the Redis key prefix.
 """
 
 from channels.api.adapter import ApiAdapter
+from channels.email.adapter import EmailAdapter
 from channels.mastodon.adapter import MastodonAdapter
 from channels.x.adapter import XAdapter
 from channels.slack.adapter import SlackAdapter
@@ -12,6 +13,7 @@ from channels.webchat.adapter import WebchatAdapter
 
 CHANNELS = {
     "api": ApiAdapter,
+    "email": EmailAdapter,
     "x": XAdapter,
     "mastodon": MastodonAdapter,
     "slack": SlackAdapter,

@@ -135,6 +135,8 @@ class EmailSenderSettings(Section):
     from_name: str | None = None
     domain: str = Field("localhost", pattern=_DOMAIN)
     loop_marker: str = Field("frontdesk", pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+    recipient_cap: int = Field(10, ge=1, le=10_000)
+    recipient_cap_window: Duration = timedelta(hours=3)
     unsubscribe_path: str = Field("/email/unsubscribe", pattern=r"^/[A-Za-z0-9/_-]*$")
     unsubscribe_valid: Duration = timedelta(days=90)
     token_secret_env: str = "FRONTDESK_EMAIL_TOKEN_SECRET"

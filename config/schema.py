@@ -90,6 +90,7 @@ class ChannelsSettings(Section):
     """One section per inbound channel, keyed by the channel's slug."""
 
     api: ApiChannelSettings = Field(default_factory=ApiChannelSettings)
+    email: EmailChannelSettings = Field(default_factory=EmailChannelSettings)
     x: XChannelSettings = Field(default_factory=XChannelSettings)
     mastodon: MastodonChannelSettings = Field(default_factory=MastodonChannelSettings)
     email: EmailChannelSettings = Field(default_factory=EmailChannelSettings)
@@ -235,6 +236,7 @@ class OutboundSettings(Section):
 
     api: WebhookSenderSettings = Field(default_factory=WebhookSenderSettings)
     apprise: AppriseSenderSettings = Field(default_factory=AppriseSenderSettings)
+    email: EmailSenderSettings = Field(default_factory=EmailSenderSettings)
     x: XSenderSettings = Field(default_factory=XSenderSettings)
     mastodon: MastodonSenderSettings = Field(default_factory=MastodonSenderSettings)
     email: EmailSenderSettings = Field(default_factory=EmailSenderSettings)

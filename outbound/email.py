@@ -7,8 +7,13 @@ so a silent relay ends in a retryable failure, not a killed job.
 
 from __future__ import annotations
 
+import hashlib
 import smtplib
 import ssl
+import time
+import uuid
+
+from redis.exceptions import RedisError
 
 from config.email import EmailSenderSettings
 from frontdesk.models import DeliveryResult, Message, Rendered, utcnow
@@ -29,6 +34,7 @@ class EmailSender:
         self.settings = settings
         self.organisation = context.settings.organisation
         self.codec = settings.codec(context.data_dir)
+        self.redis = context.redis
 
     def reply_target(self, message: Message) -> str | None:
         """The address an acknowledgment to `message` goes to (its Reply-To, else its sender), email only."""
@@ -46,6 +52,9 @@ class EmailSender:
             composed = compose(rendered, address(target), self.settings, self.organisation, self.codec, utcnow())
         except HeaderInjectionError as error:
             return DeliveryResult(target=target[:320], status="failed", error=str(error)[:500])
+        if rendered.kind != "page" and not self._within_recipient_cap(target):
+            return DeliveryResult(target=target, status="skipped", detail=(
+                f"recipient cap: {self.settings.recipient_cap} per {self.settings.recipient_cap_window}"))
         try:
             self._transmit(target, composed)
         except smtplib.SMTPRecipientsRefused as error:
@@ -57,6 +66,28 @@ class EmailSender:
             return DeliveryResult(target=target, status="failed", retryable=True, provider_id=composed.message_id,
                                   error=f"{type(error).__name__}: {error}"[:500])
         return DeliveryResult(target=target, status="sent", provider_id=composed.message_id)
+
+    def _within_recipient_cap(self, target: str) -> bool:
+        """Count this mail against the recipient's sliding window; False when the window is full.
+
+        Two autoresponders answering each other across many cases still stop here.
+        Without Redis (or when it fails) the per-case limit of the workers still holds.
+        """
+        if self.redis is None:
+            return True
+        key = "frontdesk:email:sent:" + hashlib.sha256(target.lower().encode()).hexdigest()[:32]
+        window = self.settings.recipient_cap_window.total_seconds()
+        now, member = time.time(), uuid.uuid4().hex
+        try:
+            pipe = self.redis.pipeline(transaction=True)
+            pipe.zremrangebyscore(key, 0, now - window).zadd(key, {member: now}).zcard(key).expire(key, int(window) + 1)
+            count = pipe.execute()[2]
+            if count > self.settings.recipient_cap:
+                self.redis.zrem(key, member)
+                return False
+        except RedisError:
+            return True
+        return True
 
     def _transmit(self, target: str, composed: Composed) -> None:
         settings = self.settings

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +20,9 @@ from config.schema import OrganisationSettings
 from frontdesk.models import Rendered
 from outbound.email_headers import address_header, ids_header, one_line, raw_header, text_header
 from outbound.errors import HeaderInjectionError
+
+
+_REPLY_PREFIX = re.compile(r"^\s*(re|aw|sv|antw|odp|r)\s*:", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,7 @@ def compose(
     lines = [
         address_header("From", settings.from_address, settings.from_name or organisation.name),
         address_header("To", target),
-        text_header("Subject", one_line(rendered.subject or f"Your message to {organisation.name}", 900)),
+        text_header("Subject", _subject(rendered, organisation)),
         raw_header("Date", format_datetime(now)),
         raw_header("Message-ID", f"<{message_id}>"),
         *_threading(rendered.reply_to),
@@ -77,6 +81,16 @@ def compose(
     encoded = base64.encodebytes(body.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8"))
     data = ("\r\n".join(lines) + "\r\n\r\n").encode("ascii") + encoded.replace(b"\n", b"\r\n")
     return Composed(message_id=message_id, envelope_from=settings.from_address, data=data)
+
+
+def _subject(rendered: Rendered, organisation: OrganisationSettings) -> str:
+    """An acknowledgment keeps the customer's subject ("Re: …", plus the case reference) so every client threads it."""
+    original = one_line(rendered.reply_to.get("subject", ""), 800)
+    if rendered.kind != "ack" or not original:
+        return one_line(rendered.subject or f"Your message to {organisation.name}", 900)
+    subject = original if _REPLY_PREFIX.match(original) else f"Re: {original}"
+    reference = rendered.meta.get("case_ref", "")
+    return f"{subject} [{reference}]" if reference and reference not in subject else subject
 
 
 def _threading(reply_to: dict[str, str]) -> list[str]:

@@ -8,6 +8,7 @@ from email import policy
 from pathlib import Path
 
 import pytest
+import redis
 from pydantic import SecretStr
 
 from channels.email.parse import parse_email
@@ -31,12 +32,12 @@ def sink():
         yield running
 
 
-def make_sender(sink: SmtpSink, tmp_path: Path, **overrides) -> EmailSender:
+def make_sender(sink: SmtpSink, tmp_path: Path, redis_connection=None, **overrides) -> EmailSender:
     section = EmailSenderSettings.model_validate(
         {"host": "127.0.0.1", "port": sink.port, "timeout": "5s", "from_address": "help@shop.example",
          "domain": "shop.example", **overrides}).model_copy(update={"token_secret": SecretStr(SECRET)})
     settings = Settings(data_dir=tmp_path, organisation={"name": "Shop", "dashboard_url": "https://desk.shop.example"})
-    return EmailSender(section, SenderContext(settings=settings))
+    return EmailSender(section, SenderContext(settings=settings, redis=redis_connection))
 
 
 def ack(**fields) -> Rendered:
@@ -161,3 +162,24 @@ def test_tokens_expire_and_resist_tampering():
     assert codec.read_unsubscribe_token(token[:-2] + "AA", timedelta(days=90), now=issued) is None
     assert TokenCodec(b"other").read_reply_token(codec.reply_token(7)) is None
     assert codec.read_reply_token(codec.reply_token(7).upper()) == 7
+
+
+def test_acknowledgment_keeps_the_customer_subject_with_the_case_reference(sink, tmp_path):
+    sender = make_sender(sink, tmp_path)
+    sender.send("a@x.example", ack(reply_to={"message_id": "m@x", "subject": "Broken kettle"},
+                                   meta={"case_id": "3", "case_ref": "FD-000003"}))
+    sender.send("a@x.example", ack(reply_to={"message_id": "m@x", "subject": "RE: Broken kettle [FD-000003]"},
+                                   meta={"case_id": "3", "case_ref": "FD-000003"}, idempotency_key="ack:2"))
+    subjects = [email.message_from_bytes(mail.data, policy=policy.default)["Subject"] for mail in sink.wait_for(2)]
+    assert subjects == ["Re: Broken kettle [FD-000003]", "RE: Broken kettle [FD-000003]"]
+
+
+def test_recipient_cap_over_a_sliding_window_stops_ping_pong(sink, tmp_path, redis_url):
+    connection = redis.Redis.from_url(redis_url)
+    sender = make_sender(sink, tmp_path, connection, recipient_cap=2, recipient_cap_window="1h")
+    results = [sender.send("bot@x.example", ack(idempotency_key=f"ack:{n}")) for n in range(4)]
+    assert [result.status for result in results] == ["sent", "sent", "skipped", "skipped"]
+    assert "recipient cap" in results[2].detail
+    assert sender.send("person@x.example", ack()).ok
+    assert sender.send("bot@x.example", ack(kind="page")).ok  # pages to staff are essential
+    assert len(sink.wait_for(4)) == 4

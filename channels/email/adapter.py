@@ -1,0 +1,72 @@
+"""The email channel: inbound SMTP (aiosmtpd), IMAP mailboxes (imapclient), and the RFC 8058 opt-out routes.
+
+Upstream documentation: aiosmtpd https://aiosmtpd.readthedocs.io/en/latest/,
+imapclient https://imapclient.readthedocs.io/en/3.0.0/, RFC 8058.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from aiohttp import web
+
+from channels.email.imap import poll_mailbox
+from channels.email.parse import ParseOptions, parse_email
+from channels.email.transport import start_listener
+from channels.email.unsubscribe import UnsubscribeRoutes
+from config.email import EmailChannelSettings, EmailParseLimits
+from frontdesk.channel import Accept, ChannelContext
+from frontdesk.models import Message, RawInbound
+
+log = logging.getLogger(__name__)
+
+
+class EmailAdapter:
+    """Inbound email; a message that cannot be parsed still opens an "unparsed" case."""
+
+    slug = "email"
+    quarantine_opens_case = True
+
+    def __init__(self, settings: EmailChannelSettings, context: ChannelContext):
+        self.settings = settings
+        self.context = context
+        self.smtp_port: int | None = None
+        self.listening = asyncio.Event()
+        sender = context.settings.outbound.email
+        # Parsing happens in workers, which call `parse` on the class: what it needs travels in meta.
+        self.meta = {"loop_id": sender.loop_id}
+        custom_limits = settings.limits.model_dump(exclude_defaults=True)
+        if custom_limits:
+            self.meta["limits"] = json.dumps(custom_limits)
+
+    @staticmethod
+    def parse(raw: RawInbound) -> Message:
+        """See channels.email.parse.parse_email; options come from the meta the transport recorded."""
+        limits = EmailParseLimits(**json.loads(raw.meta["limits"])) if raw.meta.get("limits") else EmailParseLimits()
+        options = ParseOptions(limits=limits, loop_id=raw.meta.get("loop_id") or ParseOptions.loop_id)
+        return parse_email(raw, options)
+
+    async def run(self, accept: Accept) -> None:
+        """Run the SMTP listener (when enabled) and one poller per IMAP mailbox until cancelled."""
+        server = None
+        tasks = [asyncio.create_task(poll_mailbox(mailbox, self.context, accept, self.meta),
+                                     name=f"email:imap:{mailbox.name}") for mailbox in self.settings.imap]
+        try:
+            if self.settings.smtp.enabled:
+                server = await start_listener(self.settings, accept, self.meta)
+                self.smtp_port = server.sockets[0].getsockname()[1]
+            self.listening.set()
+            await asyncio.Event().wait()
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if server is not None:
+                server.close()
+                await server.wait_closed()
+
+    def routes(self, accept: Accept) -> list[web.RouteDef]:
+        """The RFC 8058 one-click opt-out: `GET` shows a confirmation page, `POST` opts out."""
+        return UnsubscribeRoutes(self.context.settings).routes()
