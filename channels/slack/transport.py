@@ -116,10 +116,12 @@ class SlackEvents:
         """Any Events API callback: commit and queue the envelope as received; the worker parses it."""
         meta = {"kind": "event", "bot_user_id": context.bot_user_id or "", **_retry_meta(request)}
         event_id = body.get("event_id")
+        # Over HTTP the bytes as Slack sent them; Socket Mode hands over the payload already decoded.
+        raw = request.raw_body.encode("utf-8") if request.raw_body else json.dumps(body).encode("utf-8")
         if isinstance(event_id, str) and 0 < len(event_id) <= 255:
-            refused = await self._accept(event_id, request.raw_body.encode("utf-8"), meta)
+            refused = await self._accept(event_id, raw, meta)
         else:
-            refused = await self._accept("", request.raw_body.encode("utf-8"), meta, quarantine="event without event_id")
+            refused = await self._accept("", raw, meta, quarantine="event without event_id")
         if refused is None:
             await ack()
         return refused

@@ -3,7 +3,10 @@
 It answers the methods Frontdesk uses with the response shapes of Slack's
 method reference (https://api.slack.com/methods): `auth.test`,
 `conversations.open`, `chat.postMessage`, `chat.update`, `chat.postEphemeral`,
-`users.info`, `api.test`. Point the real SDK at it with
+`users.info`, `api.test`, and Socket Mode: `apps.connections.open` (app-level
+`xapp-` token) hands out a WebSocket on the same server that says `hello`,
+sends the envelopes queued with `push_envelope` and records the app's acks
+(https://api.slack.com/apis/socket-mode). Point the real SDK at it with
 `WebClient(token=..., base_url=fake.base_url)`.
 
 The server runs on its own thread and event loop, so both the sync
@@ -60,6 +63,9 @@ class FakeSlackApi:
         self.calls: list[ApiCall] = []
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         self._failures: dict[str, deque[_Failure]] = {}
+        self.socket_acks: list[dict[str, Any]] = []
+        self._envelopes: asyncio.Queue | None = None
+        self._sockets: set[web.WebSocketResponse] = set()
         self._ts = itertools.count(1)
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -92,16 +98,23 @@ class FakeSlackApi:
         """Stop serving; later calls to `base_url` are refused."""
         if self._loop is None or self._runner is None:
             return
-        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
+        asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
         self._loop.close()
         self._loop = self._runner = None
 
+    async def _shutdown(self) -> None:
+        for socket in list(self._sockets):
+            await socket.close()
+        await self._runner.cleanup()
+
     def _serve(self, ready: threading.Event) -> None:
         asyncio.set_event_loop(self._loop)
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle)
+        app.router.add_get("/link", self._socket)
+        self._envelopes = asyncio.Queue()
         self._runner = web.AppRunner(app, access_log=None)
         self._loop.run_until_complete(self._runner.setup())
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -150,12 +163,53 @@ class FakeSlackApi:
             return web.json_response({"ok": False, "error": failure.error}, status=failure.status, headers=headers)
         if not token:
             return web.json_response({"ok": False, "error": "not_authed"})
+        if method == "apps.connections.open":
+            if not token.startswith("xapp-"):
+                return web.json_response({"ok": False, "error": "not_allowed_token_type"})
+            return web.json_response({"ok": True, "url": f"ws://127.0.0.1:{self.port}/link?ticket=fake"})
         if token != self.token:
             return web.json_response({"ok": False, "error": "invalid_auth"})
         answer = getattr(self, "_" + method.replace(".", "_"), None)
         if answer is None:
             return web.json_response({"ok": False, "error": "unknown_method"}, status=404)
         return web.json_response(answer(args))
+
+    def push_envelope(self, envelope: dict[str, Any]) -> None:
+        """Queue a Socket Mode envelope for the connected app."""
+        self._loop.call_soon_threadsafe(self._envelopes.put_nowait, envelope)
+
+    def wait_for_ack(self, envelope_id: str, timeout: float = 10.0) -> dict[str, Any]:
+        """Wait (bounded) for the app's ack of one envelope; the ack."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                found = [ack for ack in self.socket_acks if ack.get("envelope_id") == envelope_id]
+            if found:
+                return found[0]
+            time.sleep(0.02)
+        raise AssertionError(f"no ack for envelope {envelope_id}")
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        await socket.send_json({"type": "hello", "num_connections": 1, "debug_info": {"host": "applink-fake"},
+                                "connection_info": {"app_id": "A111"}})
+        sender = asyncio.get_running_loop().create_task(self._send_envelopes(socket))
+        self._sockets.add(socket)
+        try:
+            async for frame in socket:
+                if frame.type == web.WSMsgType.TEXT:
+                    with self._lock:
+                        self.socket_acks.append(json.loads(frame.data))
+        finally:
+            sender.cancel()
+            self._sockets.discard(socket)
+        return socket
+
+    async def _send_envelopes(self, socket: web.WebSocketResponse) -> None:
+        while True:
+            envelope = await self._envelopes.get()
+            await socket.send_json(envelope)
 
     def _next_ts(self) -> str:
         return f"{int(time.time())}.{next(self._ts):06d}"

@@ -35,7 +35,7 @@ def fake_slack():
 
 
 @pytest.fixture
-def slack_platform(make_platform, fake_slack):
+def slack_platform(fake_slack, make_platform):
     """A running platform with the Slack channel and sender pointed at the fake, and Dana and Sam on call."""
     return make_platform(
         environ={"SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_BOT_TOKEN": BOT_TOKEN},

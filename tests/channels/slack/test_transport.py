@@ -12,11 +12,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
 from channels.slack.actions import PageActions
-from channels.slack.adapter import SlackAdapter
 from channels.slack.transport import build_app
 from config.slack import SlackChannelSettings
 from config.types import fill_secrets
-from frontdesk.channel import ChannelContext
 from frontdesk.errors import ConfigError
 from frontdesk.intake import Intake
 from frontdesk.metrics import Metrics
@@ -172,10 +170,10 @@ def test_report_as_complaint_opens_a_case_for_the_author_once(slack_platform, sl
     assert (reply.args["channel"], reply.args["thread_ts"]) == ("C111", "1583636382.000300")
 
 
-def test_an_empty_signing_secret_stops_start_up(tmp_path):
+def test_the_app_refuses_to_start_without_a_bot_token():
     settings = SlackChannelSettings(enabled=True)
     with pytest.raises(ConfigError, match="signing_secret"):
-        SlackAdapter(settings, ChannelContext(settings=None))
+        build_app(settings, None, None)
     fill_secrets(settings, {"SLACK_SIGNING_SECRET": "s3cret"})
     with pytest.raises(ConfigError, match="bot_token"):
         build_app(settings, None, None)
