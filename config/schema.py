@@ -93,7 +93,6 @@ class ChannelsSettings(Section):
     email: EmailChannelSettings = Field(default_factory=EmailChannelSettings)
     x: XChannelSettings = Field(default_factory=XChannelSettings)
     mastodon: MastodonChannelSettings = Field(default_factory=MastodonChannelSettings)
-    email: EmailChannelSettings = Field(default_factory=EmailChannelSettings)
     webchat: WebchatChannelSettings = Field(default_factory=WebchatChannelSettings)
     slack: SlackChannelSettings = Field(default_factory=SlackChannelSettings)
 
@@ -239,7 +238,6 @@ class OutboundSettings(Section):
     email: EmailSenderSettings = Field(default_factory=EmailSenderSettings)
     x: XSenderSettings = Field(default_factory=XSenderSettings)
     mastodon: MastodonSenderSettings = Field(default_factory=MastodonSenderSettings)
-    email: EmailSenderSettings = Field(default_factory=EmailSenderSettings)
     slack: SlackSenderSettings = Field(default_factory=SlackSenderSettings)
 
 
