@@ -209,6 +209,7 @@
     state.connecting = false;
     state.attempts = 0;
     state.welcomed = true;
+    state.socketFailures = 0;
     state.token = frame.token;
     writeStore(localStorage, TOKEN_KEY, frame.token);
     if (frame.max_bytes) { state.maxBytes = frame.max_bytes; }

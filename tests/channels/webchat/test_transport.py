@@ -228,3 +228,34 @@ def test_every_xss_payload_comes_back_as_the_same_text(chat):
     history = connect().hello(welcome["token"])["events"]
     visitor = [line["text"] for line in history if line["kind"] == "visitor"]
     assert visitor == [payload.strip() for payload in payloads]
+
+
+def test_lines_reach_sockets_held_by_other_server_processes(chat, make_platform, loop_thread):
+    first, connect = chat()
+    second = make_platform(first.settings)
+    here = connect()
+    welcome = here.hello()
+    there = ChatSocket(loop_thread, second.url, second.url)
+    try:
+        assert there.hello(welcome["token"])["conversation"] == welcome["conversation"]
+        here.send({"type": "message", "client_id": "x1", "text": "Anyone?"})
+        received = here.frame_of("received")
+        assert there.frame_of("event")["event"]["id"] == f"m:{received['id']}"
+        first.work()
+        kinds = set()
+        for _ in range(3):
+            kinds.add(there.frame_of("event")["event"]["kind"])
+            if "ack" in kinds:
+                break
+        assert "ack" in kinds
+    finally:
+        there.close()
+
+
+def test_shutdown_closes_sockets_with_going_away(chat):
+    platform, connect = chat()
+    socket = connect()
+    socket.hello()
+    platform.stop()
+    message = socket.receive()
+    assert message.type == WSMsgType.CLOSE and message.data == 1001
