@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
+from config.desk import ClocksSettings, DashboardSettings, Role
 from config.email import EmailChannelSettings, EmailSenderSettings
 from config.slack import SlackChannelSettings, SlackSenderSettings
 from config.social import (
@@ -61,6 +62,7 @@ class ApiClientSettings(Section):
     callback_url: str | None = None
     callback_secret_env: str = "FRONTDESK_WEBHOOK_SECRET"
     callback_secret: SecretStr | None = Field(None, json_schema_extra={"secret_env": "callback_secret_env"})
+    role: Role = "agent"
 
     @field_validator("callback_url")
     @classmethod
@@ -256,6 +258,8 @@ class Settings(Section):
     acknowledgments: AcknowledgmentSettings = Field(default_factory=AcknowledgmentSettings)
     oncall: OncallSettings = Field(default_factory=OncallSettings)
     outbound: OutboundSettings = Field(default_factory=OutboundSettings)
+    dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
+    clocks: ClocksSettings = Field(default_factory=ClocksSettings)
     mentions: MentionsSettings = Field(default_factory=MentionsSettings)
 
     @property

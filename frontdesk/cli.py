@@ -157,5 +157,15 @@ def demo(url, token, timeout) -> None:
     sys.exit(run_demo(url, token, timeout))
 
 
+def _desk_commands() -> None:
+    from frontdesk.dashboard.commands import report, user
+
+    main.add_command(user)
+    main.add_command(report)
+
+
+_desk_commands()
+
+
 if __name__ == "__main__":
     main()

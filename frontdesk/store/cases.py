@@ -233,3 +233,81 @@ def request_escalation(session: Session, case_id: int, actor: str, via: str = "a
     step = case.escalation_step + 1
     add_event(session, case_id, actor, "escalation_requested", via=via, step=step)
     return step
+
+
+def reopen_case(session: Session, case_id: int, actor: str, via: str = "dashboard") -> bool:
+    """Reopen a resolved case; False when it was not resolved."""
+    result = session.execute(update(Case).where(Case.id == case_id, Case.status == "resolved", Case.merged_into.is_(None))
+                             .values(status="open", resolved_at=None, updated_at=utcnow()))
+    if result.rowcount:
+        add_event(session, case_id, actor, "reopened", via=via)
+    return bool(result.rowcount)
+
+
+def change_urgency(session: Session, case_id: int, urgency: str, actor: str, reason: str, via: str = "dashboard") -> bool:
+    """Set the case's urgency by hand, with the operator's reason; False when it already had that urgency."""
+    case = session.scalars(select(Case).where(Case.id == case_id).with_for_update()).one()
+    if case.urgency == urgency:
+        return False
+    add_event(session, case_id, actor, "urgency_changed", old=case.urgency, new=urgency, reason=reason, via=via)
+    case.urgency = urgency
+    case.reasons = [*case.reasons, {"source": "operator", "detail": reason, "by": actor}]
+    case.updated_at = utcnow()
+    return True
+
+
+def add_note(session: Session, case_id: int, actor: str, text: str, via: str = "dashboard") -> CaseEvent:
+    """An operator's note on the case, kept in its audit trail."""
+    return add_event(session, case_id, actor, "note", text=text, via=via)
+
+
+def merge_cases(session: Session, source_id: int, target_id: int, actor: str, reason: str, via: str = "dashboard") -> bool:
+    """Merge case `source_id` into `target_id`: its messages and thread keys move, it is resolved as merged.
+
+    False when either case is itself merged, they are the same, or one is missing.
+    """
+    cases = {case.id: case for case in session.scalars(
+        select(Case).where(Case.id.in_((source_id, target_id))).with_for_update())}
+    source, target = cases.get(source_id), cases.get(target_id)
+    if source is None or target is None or source_id == target_id or source.merged_into or target.merged_into:
+        return False
+    moved = session.execute(update(MessageRow).where(MessageRow.case_id == source_id).values(case_id=target_id)).rowcount
+    session.execute(update(ThreadKey).where(ThreadKey.case_id == source_id).values(case_id=target_id))
+    now = utcnow()
+    target.message_count += moved
+    target.last_message_at = max(target.last_message_at, source.last_message_at)
+    target.categories = list(target.categories) + [c for c in source.categories if c not in target.categories]
+    if URGENCY_RANK[source.urgency] > URGENCY_RANK[target.urgency]:
+        target.urgency = source.urgency
+    target.updated_at = now
+    source.merged_into, source.status, source.message_count = target_id, "resolved", 0
+    source.resolved_at = source.resolved_at or now
+    source.escalation_due_at, source.updated_at = None, now
+    add_event(session, source_id, actor, "merged_into", case_id=target_id, reason=reason, messages=moved, via=via)
+    add_event(session, target_id, actor, "merged", case_id=source_id, reason=reason, messages=moved, via=via)
+    return True
+
+
+def split_case(session: Session, case_id: int, message_ids: list[str], actor: str, reason: str,
+               via: str = "dashboard") -> int | None:
+    """Move some messages of a case to a new case; the new case's id, or None when the split is not possible
+    (no messages named, a message not in this case, or all of its messages named)."""
+    case = session.scalars(select(Case).where(Case.id == case_id).with_for_update()).one_or_none()
+    rows = list(session.scalars(select(MessageRow).where(MessageRow.id.in_(message_ids), MessageRow.case_id == case_id)
+                                .order_by(MessageRow.received_at)))
+    if case is None or case.merged_into or not rows or len(rows) != len(set(message_ids)) or len(rows) >= case.message_count:
+        return None
+    first, now = rows[0], utcnow()
+    new = Case(status="open", urgency=max((row.urgency for row in rows), key=URGENCY_RANK.__getitem__),
+               categories=sorted({c for row in rows for c in row.categories}), reasons=list(first.reasons),
+               channel=first.channel, contact_id=first.contact_id, subject=first.subject, opened_at=first.received_at,
+               updated_at=now, last_message_at=rows[-1].received_at, message_count=len(rows), flags=[])
+    session.add(new)
+    session.flush()
+    moved = [row.id for row in rows]
+    session.execute(update(MessageRow).where(MessageRow.id.in_(moved)).values(case_id=new.id))
+    case.message_count -= len(rows)
+    case.updated_at = now
+    add_event(session, case_id, actor, "split", case_id=new.id, message_ids=moved, reason=reason, via=via)
+    add_event(session, new.id, actor, "split_from", case_id=case_id, message_ids=moved, reason=reason, via=via)
+    return new.id

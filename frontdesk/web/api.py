@@ -10,7 +10,7 @@ from aiohttp import web
 from frontdesk.queue import PAGES, enqueue_keyed
 from frontdesk.store.cases import acknowledge_case, resolve_case
 from frontdesk.store.queries import case_detail, list_cases
-from frontdesk.web.auth import client_for
+from frontdesk.web.auth import client_for, may
 from frontdesk.web.responses import json_error
 
 URGENCY_VALUES = {"critical", "high", "normal", "low"}
@@ -78,6 +78,8 @@ class CaseApi:
         client = self._client(request)
         if client is None:
             return json_error(401, "missing or invalid bearer token", headers={"WWW-Authenticate": "Bearer"})
+        if not may(client, "agent"):
+            return json_error(403, f"the {client.role} role cannot change cases; agent or admin can")
         by = await _actor(request)
         if by is None:
             return json_error(400, "body must be empty or a JSON object with a string 'by'", field="by")

@@ -17,6 +17,7 @@ from frontdesk.channel import HttpChannel
 from frontdesk.intake import Intake
 from frontdesk.metrics import Metrics, registry_for
 from frontdesk.queue import queue_depths
+from frontdesk.dashboard.routes import dashboard_routes
 from frontdesk.web.api import CaseApi
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ def create_app(services: Services) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     app.router.add_routes(CaseApi(services).routes())
+    app.router.add_routes(dashboard_routes(services))
     for slug, adapter in services.adapters.items():
         if isinstance(adapter, HttpChannel):
             app.router.add_routes(adapter.routes(services.intake.accept))

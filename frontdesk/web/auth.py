@@ -18,3 +18,10 @@ def client_for(clients: list[ApiClientSettings], authorization: str) -> ApiClien
                 client.token.get_secret_value().encode(), presented.strip().encode()):
             found = client
     return found
+
+
+def may(client: ApiClientSettings, role: str) -> bool:
+    """Whether the API client's role (viewer, agent or admin, as for dashboard operators) reaches `role`."""
+    from frontdesk.auth.roles import allows
+
+    return allows(client.role, role)

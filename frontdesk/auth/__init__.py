@@ -1,0 +1,1 @@
+"""Operator accounts, password hashing, signed-cookie sessions, CSRF tokens, roles and login rate limits."""
