@@ -19,6 +19,7 @@ import logging
 import re
 from datetime import datetime, timezone
 
+from redis.exceptions import RedisError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
@@ -160,6 +161,7 @@ class SlackSender:
         self.context = context
         token = settings.bot_token.get_secret_value() if settings.bot_token else None
         self.client = client or WebClient(token=token, base_url=settings.api_url, timeout=int(settings.timeout.total_seconds()))
+        self.broadcast = IncidentBroadcast(settings, self.client, context.redis if context else None)
 
     def reply_target(self, message: Message) -> str | None:
         """`<channel>:<thread_ts>` for a message that came by Slack, else None."""
@@ -180,6 +182,8 @@ class SlackSender:
             response = self.client.chat_postMessage(channel=channel, thread_ts=thread_ts or None, **content)
         except (SlackClientError, OSError) as error:
             return failure(target, error)
+        if rendered.kind == "page":
+            self.broadcast.post(rendered)
         return DeliveryResult(target=target, status="sent", provider_id=f"{response['channel']}:{response['ts']}")
 
     def update(self, target: str, provider_id: str, rendered: Rendered) -> DeliveryResult:
@@ -191,7 +195,62 @@ class SlackSender:
             self.client.chat_update(channel=channel, ts=ts, **_content(rendered, layout=True))
         except (SlackClientError, OSError) as error:
             return failure(target, error)
+        self.broadcast.refresh(rendered)
         return DeliveryResult(target=target, status="sent", provider_id=provider_id)
+
+
+class IncidentBroadcast:
+    """The optional post of urgent cases in an incident channel: once per case, rewritten as the case moves.
+
+    Its message id lives in Redis (`frontdesk:slack:incident:<case id>`), so every
+    worker finds it; a Slack or Redis failure here never fails the page itself.
+    """
+
+    TTL = 30 * 24 * 3600
+
+    def __init__(self, settings: SlackSenderSettings, client: WebClient, redis):
+        self.channel = settings.incident_channel
+        self.urgencies = set(settings.broadcast_urgencies)
+        self.client = client
+        self.redis = redis
+
+    def _key(self, rendered: Rendered) -> str | None:
+        case_id = rendered.meta.get("case_id", "")
+        if not self.channel or self.redis is None or not case_id.isdigit() or rendered.meta.get("urgency") not in self.urgencies:
+            return None
+        return f"frontdesk:slack:incident:{case_id}"
+
+    def post(self, rendered: Rendered) -> None:
+        """Post the case in the incident channel unless it already is there (or is being posted)."""
+        key = self._key(rendered)
+        try:
+            if key is None or not self.redis.set(key, "posting", nx=True, ex=self.TTL):
+                return
+            try:
+                response = self.client.chat_postMessage(channel=self.channel, **_content(rendered, layout=True))
+            except (SlackClientError, OSError) as error:
+                self.redis.delete(key)  # the next page of this case tries again
+                log.warning("slack: incident broadcast of case %s failed: %s", rendered.meta.get("case_id"), error)
+                return
+            self.redis.set(key, f"{response['channel']}:{response['ts']}", ex=self.TTL)
+        except RedisError as error:
+            log.warning("slack: incident broadcast skipped, redis unavailable: %s", error)
+
+    def refresh(self, rendered: Rendered) -> None:
+        """Rewrite the incident post to the case's new state, once per state however many pages are refreshed."""
+        key = self._key(rendered)
+        try:
+            channel, _, ts = _text(self.redis.get(key) if key else None).partition(":")
+            state = "|".join(rendered.meta.get(name, "") for name in ("status", "acknowledged_by", "acknowledged_at"))
+            if not _TS.match(ts) or _text(self.redis.set(f"{key}:state", state, ex=self.TTL, get=True)) == state:
+                return
+            self.client.chat_update(channel=channel, ts=ts, **_content(rendered, layout=True))
+        except (SlackClientError, OSError, RedisError) as error:
+            log.warning("slack: incident post of case %s not updated: %s", rendered.meta.get("case_id"), error)
+
+
+def _text(value: bytes | str | None) -> str:
+    return value.decode() if isinstance(value, bytes) else (value or "")
 
 
 def _content(rendered: Rendered, layout: bool) -> dict:

@@ -52,6 +52,7 @@ class _Failure:
     status: int
     error: str
     retry_after: int | None
+    channel: str | None
 
 
 class FakeSlackApi:
@@ -123,11 +124,20 @@ class FakeSlackApi:
         ready.set()
         self._loop.run_forever()
 
-    def fail_next(self, method: str, error: str, *, status: int = 200, retry_after: int | None = None, times: int = 1) -> None:
-        """Answer the next `times` calls of `method` with Slack's error shape."""
+    def fail_next(self, method: str, error: str, *, status: int = 200, retry_after: int | None = None, times: int = 1,
+                  channel: str | None = None) -> None:
+        """Answer the next `times` calls of `method` (to `channel`, when given) with Slack's error shape."""
         with self._lock:
             queue = self._failures.setdefault(method, deque())
-            queue.extend(_Failure(status, error, retry_after) for _ in range(times))
+            queue.extend(_Failure(status, error, retry_after, channel) for _ in range(times))
+
+    def _take_failure(self, method: str, args: dict[str, Any]) -> _Failure | None:
+        queue = self._failures.get(method) or deque()
+        for failure in queue:
+            if failure.channel is None or failure.channel == args.get("channel"):
+                queue.remove(failure)
+                return failure
+        return None
 
     def calls_to(self, method: str) -> list[ApiCall]:
         """Every recorded call of one method, oldest first."""
@@ -156,8 +166,7 @@ class FakeSlackApi:
         token = header.removeprefix("Bearer ") if header.startswith("Bearer ") else args.pop("token", None)
         with self._lock:
             self.calls.append(ApiCall(method, args, token))
-            failures = self._failures.get(method)
-            failure = failures.popleft() if failures else None
+            failure = self._take_failure(method, args)
         if failure is not None:
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
             return web.json_response({"ok": False, "error": failure.error}, status=failure.status, headers=headers)

@@ -6,11 +6,14 @@ import re
 from datetime import datetime, timezone
 
 import pytest
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from slack_sdk import WebClient
 
 from config.slack import SlackSenderSettings
 from frontdesk.models import Contact, Message, Rendered
-from frontdesk.sender import Sender, UpdatingSender
+from frontdesk.sender import Sender, SenderContext, UpdatingSender
 from outbound.slack import ACTION_IDS, SlackSender, escape_mrkdwn, page_blocks
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi
 
@@ -184,3 +187,55 @@ def test_reply_target_only_for_slack_threads(sender):
     assert sender.reply_target(message) == THREAD
     email = message.model_copy(update={"channel": "email", "reply_to": {}})
     assert sender.reply_target(email) is None
+
+
+@pytest.fixture
+def broadcasting(fake, redis_url):
+    """A sender with an incident channel for critical cases, its state in the session's Redis."""
+    settings = SlackSenderSettings(api_url=fake.base_url, incident_channel="C0INCIDENT", broadcast_urgencies=["critical"])
+    context = SenderContext(settings=None, redis=redis.Redis.from_url(redis_url))
+    return SlackSender(settings, context, client=WebClient(token=BOT_TOKEN, base_url=fake.base_url, timeout=5))
+
+
+def incident_posts(fake) -> list:
+    return [call for call in fake.calls_to("chat.postMessage") if call.args["channel"] == "C0INCIDENT"]
+
+
+def test_an_urgent_case_is_posted_once_in_the_incident_channel_and_kept_current(fake, broadcasting):
+    first = broadcasting.send("U0DANA", page())
+    second = broadcasting.send("U0SAM", page(person="sam"))
+    assert first.ok and second.ok
+    (post,) = incident_posts(fake)
+    assert [b["action_id"] for b in post.args["blocks"] if b["type"] == "actions" for b in b["elements"]] == list(ACTION_IDS.values())
+    acknowledged = page(status="acknowledged", acknowledged_by="Sam", acknowledged_at="2026-11-23T14:02:00+00:00")
+    for sent in (first, second):
+        assert broadcasting.update("U0DANA", sent.provider_id, acknowledged).ok
+    incident_updates = [call for call in fake.calls_to("chat.update") if call.args["channel"] == "C0INCIDENT"]
+    assert len(incident_updates) == 1
+    (key,) = [key for key in fake.messages if key[0] == "C0INCIDENT"]
+    assert "Acknowledged by *Sam*" in "\n".join(mrkdwn_texts(fake.message(*key)["blocks"]))
+
+
+def test_a_case_below_the_broadcast_urgency_stays_out_of_the_incident_channel(fake, broadcasting):
+    assert broadcasting.send("U0DANA", page(urgency="high")).ok
+    assert incident_posts(fake) == []
+
+
+def test_a_failed_broadcast_does_not_fail_the_page_and_is_tried_again(fake, broadcasting):
+    fake.fail_next("chat.postMessage", "not_in_channel", channel="C0INCIDENT")
+    assert broadcasting.send("U0DANA", page()).ok
+    assert len(incident_posts(fake)) == 1
+    assert broadcasting.send("U0SAM", page(person="sam")).ok
+    assert len(incident_posts(fake)) == 2
+    assert broadcasting.send("U0DANA", page()).ok
+    assert len(incident_posts(fake)) == 2
+
+
+def test_redis_down_leaves_pages_working(fake):
+    settings = SlackSenderSettings(api_url=fake.base_url, incident_channel="C0INCIDENT", broadcast_urgencies=["critical"])
+    dead = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 0))
+    sender = SlackSender(settings, SenderContext(settings=None, redis=dead),
+                         client=WebClient(token=BOT_TOKEN, base_url=fake.base_url, timeout=5))
+    sent = sender.send("U0DANA", page())
+    assert sent.ok and sender.update("U0DANA", sent.provider_id, page(status="resolved")).ok
+    assert incident_posts(fake) == []
