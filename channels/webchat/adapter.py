@@ -39,6 +39,7 @@ class WebchatAdapter:
         self.guards = Guards.from_settings(settings)
         self.hub: Hub | None = None
         self.endpoint: SocketEndpoint | None = None
+        self.rest: RestEndpoints | None = None
 
     @staticmethod
     def parse(raw: RawInbound) -> Message:
@@ -51,7 +52,7 @@ class WebchatAdapter:
         sessions = make_sessions(make_engine(self.context.settings.effective_database_url))
         service = ChatService(self.settings, self.signer, sessions, self.hub, accept)
         self.endpoint = SocketEndpoint(service, self.guards)
-        rest = RestEndpoints(service, self.guards)
+        self.rest = rest = RestEndpoints(service, self.guards)
         static = StaticFiles(self.settings.title)
         return [
             web.get("/chat", static.chat_page),
@@ -71,7 +72,9 @@ class WebchatAdapter:
             await self.close()
 
     async def close(self) -> None:
-        """Close every socket with 1001 and stop the hub."""
+        """Close every socket with 1001, end every event stream, and stop the hub."""
+        if self.rest is not None:
+            self.rest.close_all()
         if self.endpoint is not None:
             await self.endpoint.close_all()
         if self.hub is not None:

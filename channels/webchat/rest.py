@@ -35,6 +35,7 @@ class RestEndpoints:
         self.service = service
         self.settings = service.settings
         self.guards = guards
+        self.streams: set[asyncio.Queue] = set()
 
     def _conversation(self, request: web.Request) -> Conversation | None:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
@@ -96,7 +97,7 @@ class RestEndpoints:
             self.guards.sockets.release(address)
 
     async def _stream(self, request: web.Request, conversation: Conversation) -> web.StreamResponse:
-        queue: asyncio.Queue[dict] = asyncio.Queue(STREAM_BACKLOG)
+        queue: asyncio.Queue[dict | None] = asyncio.Queue(STREAM_BACKLOG)
 
         async def push(line: dict) -> None:
             if not queue.full():
@@ -108,6 +109,7 @@ class RestEndpoints:
         })
         await response.prepare(request)
         await self.service.hub.subscribe(conversation.id, push)
+        self.streams.add(queue)
         try:
             welcome = self.service.welcome(conversation, await self.service.history(conversation))
             await response.write(_sse(welcome, retry_ms=2000))
@@ -115,6 +117,7 @@ class RestEndpoints:
         except ConnectionResetError:
             pass
         finally:
+            self.streams.discard(queue)
             await self.service.hub.unsubscribe(conversation.id, push)
         return response
 
@@ -128,9 +131,18 @@ class RestEndpoints:
             except asyncio.TimeoutError:
                 await response.write(b": ping\n\n")
                 continue
+            if line is None:
+                return
             await response.write(_sse({"type": "event", "event": line}))
             if queue.full():
                 return  # the visitor fell behind: end the stream; the reconnect brings the history
+
+
+    def close_all(self) -> None:
+        """End every open event stream (shutdown); the widgets reconnect to another process."""
+        for queue in list(self.streams):
+            if not queue.full():
+                queue.put_nowait(None)
 
 
 def _sse(frame: dict, retry_ms: int | None = None) -> bytes:

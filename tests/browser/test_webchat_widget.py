@@ -38,13 +38,13 @@ def browser():
 @pytest.fixture
 def host_site(loop_thread):
     """A shop's page on its own loopback origin; `embed(chat_url)` makes it carry the widget's script tag."""
-    state = {"chat": ""}
+    state = {"chat": "", "attributes": "data-title='Complaints'"}
 
     async def page(request: web.Request) -> web.Response:
         return web.Response(content_type="text/html", text=(
             "<!doctype html><html lang=en><head><meta name=viewport content='width=device-width'>"
             "<title>Shop</title></head><body><h1>Example shop</h1>"
-            f"<script src='{state['chat']}/chat/widget.js' data-title='Complaints' async></script></body></html>"))
+            f"<script src='{state['chat']}/chat/widget.js' {state['attributes']} async></script></body></html>"))
 
     async def start():
         app = web.Application()
@@ -115,6 +115,26 @@ def test_embedded_on_another_origin_keyboard_only(browser, make_platform, host_s
     page.keyboard.press("Escape")
     assert page.locator("#fd-panel").is_hidden()
     assert page.evaluate("document.activeElement.shadowRoot.activeElement.className") == "launcher"
+    page.close()
+
+
+def test_rest_and_event_stream_fallback(browser, make_platform, host_site):
+    shop, state = host_site
+    platform = make_platform(channels={"webchat": {"allowed_origins": [shop]}})
+    state.update(chat=platform.url, attributes="data-transport='rest'")
+    page = browser.new_page()
+    sockets = []
+    page.on("websocket", lambda socket: sockets.append(socket.url))
+    page.goto(shop)
+    page.click("button.launcher")
+    page.wait_for_selector("#fd-name", state="visible", timeout=WAIT_MS)
+    fill_complaint(page)
+    page.wait_for_selector(".entry.visitor .meta:has-text('Received')", timeout=WAIT_MS)
+    platform.work()
+    page.wait_for_selector(".entry.staff .text:has-text('FD-')", timeout=WAIT_MS)
+    page.reload()
+    page.wait_for_selector(".entry.staff .text:has-text('FD-')", timeout=WAIT_MS)
+    assert page.locator("ol.log .entry").count() == 2 and sockets == []
     page.close()
 
 

@@ -107,3 +107,13 @@ def test_store_down_is_a_retryable_failure(make_settings, redis_url, tmp_path):
 def test_target_must_be_a_conversation_id(settings, redis_url, target):
     result = sender_for(settings, redis_url).send(target, Rendered(text="x"))
     assert result.status == "failed" and not result.retryable
+
+
+def test_a_staff_reply_keeps_its_kind(settings, redis_url):
+    subscriber = redis.Redis.from_url(redis_url).pubsub(ignore_subscribe_messages=True)
+    subscriber.subscribe(live_channel("webchat", CONVERSATION))
+    result = sender_for(settings, redis_url).send(CONVERSATION, Rendered(kind="reply", text="We are on it."))
+    assert result.ok and result.detail == "recorded=False; pushed to 1 server process(es)"
+    published = [subscriber.get_message(timeout=2) for _ in range(3)]
+    [frame] = [json.loads(item["data"]) for item in published if item]
+    assert frame["event"]["kind"] == "reply" and frame["event"]["text"] == "We are on it."

@@ -2,7 +2,8 @@
  * Frontdesk web chat widget. Embed with one tag:
  *   <script src="https://frontdesk.example/chat/widget.js" async></script>
  * Options (data- attributes on that tag): data-title="…", data-form="off" (skip the complaint form),
- * data-mode="page" (fill the page instead of a launcher button; /chat uses it).
+ * data-mode="page" (fill the page instead of a launcher button; /chat uses it),
+ * data-transport="rest" (skip the WebSocket: POST plus an event stream, for networks that block sockets).
  * Plain JavaScript, no build step. Protocol: docs/channels/webchat.md. Everything shown is set with
  * textContent, never innerHTML, so whatever a visitor or staff member wrote is shown as text.
  */
@@ -14,13 +15,14 @@
   var options = {
     title: script.getAttribute("data-title"),
     form: script.getAttribute("data-form") !== "off",
-    page: script.getAttribute("data-mode") === "page"
+    page: script.getAttribute("data-mode") === "page",
+    rest: script.getAttribute("data-transport") === "rest"
   };
   var TOKEN_KEY = "frontdesk-chat-token:" + base;
   var OPEN_KEY = "frontdesk-chat-open:" + base;
   var MAX_ATTEMPTS = 12;
   var state = {
-    token: readStore(localStorage, TOKEN_KEY), send: null, connecting: false, mode: "ws", socketFailures: 0,
+    token: readStore(localStorage, TOKEN_KEY), send: null, connecting: false, mode: options.rest ? "rest" : "ws", socketFailures: 0,
     attempts: 0, seen: {}, pending: {}, entries: {}, maxBytes: 16384, welcomed: false, formEnabled: options.form
   };
   var ui = build();

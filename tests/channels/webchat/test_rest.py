@@ -147,3 +147,14 @@ def test_page_and_widget_files(make_platform):
     style = requests.get(f"{platform.url}/chat/widget.css", timeout=10)
     assert style.headers["Content-Type"].startswith("text/css")
     assert requests.get(f"{platform.url}/chat/widget.html", timeout=10).status_code == 404
+
+
+def test_shutdown_ends_open_streams(make_platform):
+    platform = make_platform(channels={"webchat": {"allowed_origins": [SHOP], "stream_timeout": "5m"}})
+    token = start(platform)
+    with ThreadPoolExecutor(1) as pool:
+        stream = pool.submit(events, platform, token)
+        time.sleep(0.5)
+        platform.stop()
+        frames = stream.result(timeout=15)
+    assert [frame["type"] for frame in frames] == ["welcome"]
