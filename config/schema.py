@@ -15,6 +15,7 @@ from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_va
 
 from config.desk import ClocksSettings, DashboardSettings, Role
 from config.email import EmailChannelSettings, EmailSenderSettings
+from config.record import EncryptionSettings, RetentionSettings
 from config.slack import SlackChannelSettings, SlackSenderSettings
 from config.social import (
     MastodonChannelSettings, MastodonSenderSettings, MentionsSettings, XChannelSettings, XSenderSettings,
@@ -92,9 +93,9 @@ class ChannelsSettings(Section):
     """One section per inbound channel, keyed by the channel's slug."""
 
     api: ApiChannelSettings = Field(default_factory=ApiChannelSettings)
-    email: EmailChannelSettings = Field(default_factory=EmailChannelSettings)
     x: XChannelSettings = Field(default_factory=XChannelSettings)
     mastodon: MastodonChannelSettings = Field(default_factory=MastodonChannelSettings)
+    email: EmailChannelSettings = Field(default_factory=EmailChannelSettings)
     webchat: WebchatChannelSettings = Field(default_factory=WebchatChannelSettings)
     slack: SlackChannelSettings = Field(default_factory=SlackChannelSettings)
 
@@ -237,9 +238,9 @@ class OutboundSettings(Section):
 
     api: WebhookSenderSettings = Field(default_factory=WebhookSenderSettings)
     apprise: AppriseSenderSettings = Field(default_factory=AppriseSenderSettings)
-    email: EmailSenderSettings = Field(default_factory=EmailSenderSettings)
     x: XSenderSettings = Field(default_factory=XSenderSettings)
     mastodon: MastodonSenderSettings = Field(default_factory=MastodonSenderSettings)
+    email: EmailSenderSettings = Field(default_factory=EmailSenderSettings)
     slack: SlackSenderSettings = Field(default_factory=SlackSenderSettings)
 
 
@@ -258,9 +259,11 @@ class Settings(Section):
     acknowledgments: AcknowledgmentSettings = Field(default_factory=AcknowledgmentSettings)
     oncall: OncallSettings = Field(default_factory=OncallSettings)
     outbound: OutboundSettings = Field(default_factory=OutboundSettings)
+    encryption: EncryptionSettings = Field(default_factory=EncryptionSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    mentions: MentionsSettings = Field(default_factory=MentionsSettings)
     dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
     clocks: ClocksSettings = Field(default_factory=ClocksSettings)
-    mentions: MentionsSettings = Field(default_factory=MentionsSettings)
 
     @property
     def sqlite_path(self) -> Path:

@@ -32,6 +32,9 @@ def setup_logging(level: str) -> None:
                         format="%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s")
     for noisy in ("rq.worker", "rq.scheduler", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    from frontdesk.privacy.logs import install_log_redaction
+
+    install_log_redaction()
 
 
 def server_overrides(port: int | None, smtp_port: int | None, host: str | None) -> dict:
@@ -165,6 +168,18 @@ def _desk_commands() -> None:
 
 
 _desk_commands()
+
+
+def _record_commands() -> None:
+    from frontdesk.audit.commands import audit
+    from frontdesk.privacy.commands import keys, privacy
+
+    main.add_command(audit)
+    main.add_command(privacy)
+    main.add_command(keys)
+
+
+_record_commands()
 
 
 if __name__ == "__main__":

@@ -28,8 +28,11 @@ FAILURE_TTL = 7 * 24 * 3600  # seconds RQ keeps a failed job (its own default is
 class Buffer:
     """A Redis list of ids plus the rule that one drain job is queued while it is non-empty."""
 
-    def __init__(self, name: str, queue: str, job: str, job_timeout: int):
+    def __init__(self, name: str, queue: str, job: str, job_timeout: int, flag_ttl: int):
         self.name = name
+        # The flag says "a drain job is queued"; the job clears it when it starts. Its TTL bounds
+        # the stall if a queued job is lost (a worker dying between dequeue and start).
+        self.flag_ttl = flag_ttl
         self.queue = queue
         self.job = job
         self.job_timeout = job_timeout
@@ -43,14 +46,14 @@ class Buffer:
             return
         pipe = connection.pipeline(transaction=False)
         pipe.rpush(self.list_key, *ids)
-        pipe.set(self.flag_key, "1", nx=True, ex=self.job_timeout)
+        pipe.set(self.flag_key, "1", nx=True, ex=self.flag_ttl)
         _, flag_was_set = pipe.execute()
         if flag_was_set:
             self._enqueue_drain(connection)
 
     def ensure_drain(self, connection: redis.Redis) -> None:
         """Queue a drain job if the buffer holds ids and none is queued."""
-        if connection.llen(self.list_key) and connection.set(self.flag_key, "1", nx=True, ex=self.job_timeout):
+        if connection.llen(self.list_key) and connection.set(self.flag_key, "1", nx=True, ex=self.flag_ttl):
             self._enqueue_drain(connection)
 
     def release(self, connection: redis.Redis) -> None:
@@ -73,9 +76,15 @@ class Buffer:
         )
 
 
-INTAKE_BUFFER = Buffer("intake", INTAKE, "workers.jobs.drain_intake", job_timeout=300)
-OUTBOUND_BUFFER = Buffer("outbound", OUTBOUND, "workers.jobs.drain_outbound", job_timeout=300)
+INTAKE_BUFFER = Buffer("intake", INTAKE, "workers.jobs.drain_intake", job_timeout=300, flag_ttl=30)
+OUTBOUND_BUFFER = Buffer("outbound", OUTBOUND, "workers.jobs.drain_outbound", job_timeout=300, flag_ttl=30)
 BUFFERS = (INTAKE_BUFFER, OUTBOUND_BUFFER)
+
+
+def cap_job_record_ttl(seconds: int) -> None:
+    """Keep failed job records no longer than `seconds` (the retention policy's `job_records`)."""
+    global FAILURE_TTL
+    FAILURE_TTL = max(60, min(FAILURE_TTL, int(seconds)))
 
 
 def enqueue_keyed(

@@ -14,6 +14,7 @@ from config.schema import Settings
 from frontdesk.channel import ChannelContext
 from frontdesk.intake import Intake
 from frontdesk.metrics import Metrics
+from frontdesk.privacy.setup import apply_record_policy
 from frontdesk.redis_server import check_eviction_policy
 from frontdesk.store.cursors import CursorStore
 from frontdesk.store.db import make_engine, make_sessions, migrate
@@ -28,6 +29,7 @@ def build_services(settings: Settings, redis_url: str, *, check_policy: bool = T
     if check_policy:
         check_eviction_policy(connection)
     engine = make_engine(settings.effective_database_url)
+    apply_record_policy(settings, engine)
     migrate(engine)
     sessions = make_sessions(engine)
     metrics = Metrics(connection)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.schema import Settings
 from frontdesk.metrics import Metrics
+from frontdesk.privacy.setup import apply_record_policy
 from frontdesk.sender import Sender, SenderContext
 from frontdesk.store.db import make_engine, make_sessions
 from outbound.templates import Templates
@@ -35,6 +36,7 @@ class Runtime:
     def __post_init__(self):
         if self.engine is None:
             self.engine = make_engine(self.settings.effective_database_url)
+            apply_record_policy(self.settings, self.engine)
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:

@@ -13,7 +13,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from frontdesk.audit.chain import append as append_event
 from frontdesk.models import FLAG_UNPARSED, URGENCY_RANK, Decision, Message, utcnow
+from frontdesk.privacy.crypto import hashed_address
 from frontdesk.store.tables import (
     Case, CaseEvent, Contact, ContactIdentity, Delivery, MessageRow, OptOut, ThreadKey,
 )
@@ -31,10 +33,8 @@ class Recorded:
 
 
 def add_event(session: Session, case_id: int, actor: str, kind: str, **data) -> CaseEvent:
-    """Append one audit event to a case."""
-    event = CaseEvent(case_id=case_id, at=utcnow(), actor=actor, kind=kind, data=data)
-    session.add(event)
-    return event
+    """Append one audit event to the case's hash chain (frontdesk.audit.chain), in the caller's transaction."""
+    return append_event(session, case_id, actor, kind, data)
 
 
 def contact_for(session: Session, message: Message) -> Contact:
@@ -215,8 +215,9 @@ def record_opt_out(session: Session, channel: str, address: str, source: str, ca
 
 def is_opted_out(session: Session, channel: str, address: str) -> bool:
     """Whether this channel address asked to hear nothing further."""
+    addresses = (address, hashed_address(address))  # an erased person's opt-out is kept hashed
     return session.scalars(
-        select(OptOut.id).where(OptOut.channel == channel, OptOut.address == address)
+        select(OptOut.id).where(OptOut.channel == channel, OptOut.address.in_(addresses))
     ).first() is not None
 
 
@@ -283,8 +284,8 @@ def merge_cases(session: Session, source_id: int, target_id: int, actor: str, re
     source.merged_into, source.status, source.message_count = target_id, "resolved", 0
     source.resolved_at = source.resolved_at or now
     source.escalation_due_at, source.updated_at = None, now
-    add_event(session, source_id, actor, "merged_into", case_id=target_id, reason=reason, messages=moved, via=via)
-    add_event(session, target_id, actor, "merged", case_id=source_id, reason=reason, messages=moved, via=via)
+    add_event(session, source_id, actor, "merged_into", case=target_id, reason=reason, messages=moved, via=via)
+    add_event(session, target_id, actor, "merged", case=source_id, reason=reason, messages=moved, via=via)
     return True
 
 
@@ -308,6 +309,6 @@ def split_case(session: Session, case_id: int, message_ids: list[str], actor: st
     session.execute(update(MessageRow).where(MessageRow.id.in_(moved)).values(case_id=new.id))
     case.message_count -= len(rows)
     case.updated_at = now
-    add_event(session, case_id, actor, "split", case_id=new.id, message_ids=moved, reason=reason, via=via)
-    add_event(session, new.id, actor, "split_from", case_id=case_id, message_ids=moved, reason=reason, via=via)
+    add_event(session, case_id, actor, "split", case=new.id, message_ids=moved, reason=reason, via=via)
+    add_event(session, new.id, actor, "split_from", case=case_id, message_ids=moved, reason=reason, via=via)
     return new.id

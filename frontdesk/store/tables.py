@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint,
+    JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from frontdesk.models import utcnow
+from frontdesk.privacy.crypto import SealedBytes
 
 # SQLite has no BIGINT autoincrement; Integer there, BigInteger elsewhere.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -54,7 +55,7 @@ class RawPayload(Base):
     channel: Mapped[str] = mapped_column(String(32), index=True)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     content_type: Mapped[str] = mapped_column(String(128))
-    body: Mapped[bytes] = mapped_column(LargeBinary)
+    body: Mapped[bytes] = mapped_column(SealedBytes)  # encrypted at rest when a data key is configured
     meta: Mapped[dict] = mapped_column(default=dict)
     # pending -> routed | quarantined | ignored
     status: Mapped[str] = mapped_column(String(16), default="pending")
@@ -70,6 +71,7 @@ class Contact(Base):
     name: Mapped[str | None] = mapped_column(String(256), default=None)
     email: Mapped[str | None] = mapped_column(String(320), default=None, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    erased_at: Mapped[datetime | None] = mapped_column(default=None)
     identities: Mapped[list["ContactIdentity"]] = relationship(back_populates="contact")
 
 
@@ -112,6 +114,11 @@ class Case(Base):
     # When the next escalation step is due; the sweeper re-queues a step whose job was lost.
     escalation_due_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
     merged_into: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), default=None)
+    # The head of the case's event chain (frontdesk.audit.chain): last sequence number and hash.
+    event_seq: Mapped[int] = mapped_column(Integer, default=0)
+    chain_head: Mapped[str] = mapped_column(String(64), default="")
+    # When retention or erasure removed the case's personal data.
+    redacted_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
     __table_args__ = (Index("ix_cases_contact_channel_status", "contact_id", "channel", "status"),)
 
 
@@ -154,7 +161,8 @@ class MessageRow(Base):
 
 
 class CaseEvent(Base):
-    """One entry of a case's audit trail: what happened, when, by whom."""
+    """One entry of a case's audit trail: what happened, when, by whom; hash-chained per case
+    (see frontdesk.audit.chain), append-only except for erasure tombstones."""
 
     __tablename__ = "case_events"
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -163,6 +171,13 @@ class CaseEvent(Base):
     actor: Mapped[str] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(48))
     data: Mapped[dict] = mapped_column(default=dict)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    salt: Mapped[str | None] = mapped_column(String(32), default=None)
+    digest: Mapped[str] = mapped_column(String(64), default="")
+    prev_hash: Mapped[str] = mapped_column(String(64), default="")
+    hash: Mapped[str] = mapped_column(String(64), default="")
+    erased_at: Mapped[datetime | None] = mapped_column(default=None)
+    __table_args__ = (Index("ux_case_events_case_seq", "case_id", "seq", unique=True),)
 
 
 class Delivery(Base):

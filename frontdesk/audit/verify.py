@@ -1,0 +1,147 @@
+"""Recomputing the case event chains and naming the first broken link.
+
+One pass over `case_events` ordered by (case, sequence), streamed in
+batches; the stored JSON text is hashed as it is (it was written in canonical
+form), with a re-serialisation as the fallback for a store that reformats
+JSON. Per case it checks: sequence numbers run 1, 2, 3 …; each event's
+`prev_hash` is the previous event's `hash`; the digest matches the content
+(unless the event is a tombstone named by a later erasure event); the link
+hash matches; and the last hash and number equal the case's `chain_head` and
+`event_seq`, which catches a removed tail.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from sqlalchemy import DateTime, Text, cast, select, type_coerce
+from sqlalchemy.orm import Session, sessionmaker
+
+from frontdesk.audit.chain import ERASED_KIND, GENESIS, content_digest, link_hash
+from frontdesk.store.tables import Case, CaseEvent
+
+BATCH = 20_000
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    """Where a chain first fails: the case, the sequence number, the event id (if any) and why."""
+
+    case_id: int
+    seq: int
+    event_id: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        event = f"event {self.event_id}" if self.event_id is not None else "no event"
+        return f"case {self.case_id}, link #{self.seq} ({event}): {self.reason}"
+
+
+@dataclass
+class VerifyReport:
+    """The outcome of a verification: counts, and every case's first break (in case order)."""
+
+    cases: int = 0
+    events: int = 0
+    tombstones: int = 0
+    broken: list[BrokenLink] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when every chain verified."""
+        return not self.broken
+
+    @property
+    def first(self) -> BrokenLink | None:
+        """The first broken link, if any."""
+        return self.broken[0] if self.broken else None
+
+
+@dataclass
+class _Walk:
+    case_id: int
+    seq: int = 0
+    previous: str = GENESIS
+    broken: BrokenLink | None = None
+
+
+def verify_chains(sessions: sessionmaker[Session], case_ids: list[int] | None = None,
+                  batch: int = BATCH) -> VerifyReport:
+    """Verify the chains of every case (or of `case_ids`); never raises on a broken chain."""
+    report = VerifyReport()
+    with sessions() as session:
+        heads = _heads(session, case_ids)
+        declared = _declared_tombstones(session, case_ids)
+        # Plain DateTime: the UTC TypeDecorator's per-row work is not needed to hash a time.
+        query = select(CaseEvent.id, CaseEvent.case_id, CaseEvent.seq, type_coerce(CaseEvent.at, DateTime()),
+                       CaseEvent.actor, CaseEvent.kind, cast(CaseEvent.data, Text), CaseEvent.salt, CaseEvent.digest,
+                       CaseEvent.prev_hash, CaseEvent.hash, CaseEvent.erased_at.is_not(None))
+        if case_ids is not None:
+            query = query.where(CaseEvent.case_id.in_(case_ids))
+        rows = session.connection().execute(query.order_by(CaseEvent.case_id, CaseEvent.seq),
+                                            execution_options={"yield_per": batch})
+        walk: _Walk | None = None
+        for row in rows:
+            if walk is None or row[1] != walk.case_id:
+                if walk is not None:
+                    _close(walk, heads.pop(walk.case_id, None), report)
+                walk = _Walk(row[1])
+            report.events += 1
+            if row[11]:
+                report.tombstones += 1
+            if walk.broken is None:
+                walk.broken = _check(walk, row, declared.get(row[1], ()))
+        if walk is not None:
+            _close(walk, heads.pop(walk.case_id, None), report)
+    for case_id, (seq, head) in sorted(heads.items()):
+        report.cases += 1
+        if seq or head:
+            report.broken.append(BrokenLink(case_id, 1, None, f"case records {seq} events but none are stored"))
+    report.broken.sort(key=lambda link: link.case_id)
+    return report
+
+
+def _check(walk: _Walk, row, tombstones) -> BrokenLink | None:
+    event_id, case_id, seq, at, actor, kind, text, salt, digest, prev_hash, stored_hash, erased_at = row
+    expected_seq = walk.seq + 1
+    if seq != expected_seq:
+        return BrokenLink(case_id, expected_seq, event_id, f"sequence jumps from {walk.seq} to {seq}")
+    if prev_hash != walk.previous:
+        return BrokenLink(case_id, seq, event_id, "prev_hash is not the previous event's hash")
+    if erased_at:
+        if seq not in tombstones:
+            return BrokenLink(case_id, seq, event_id, "tombstone not declared by any erasure event")
+    elif digest != content_digest(salt or "", at, actor, kind, text) and digest != content_digest(
+            salt or "", at, actor, kind, json.dumps(json.loads(text), sort_keys=True)):
+        return BrokenLink(case_id, seq, event_id, "content does not match its digest (edited)")
+    if stored_hash != link_hash(walk.previous, case_id, seq, digest):
+        return BrokenLink(case_id, seq, event_id, "hash does not match the link")
+    walk.seq, walk.previous = seq, stored_hash
+    return None
+
+
+def _close(walk: _Walk, head: tuple[int, str] | None, report: VerifyReport) -> None:
+    report.cases += 1
+    if walk.broken is None and head is not None and (walk.seq, walk.previous) != head:
+        walk.broken = BrokenLink(walk.case_id, walk.seq + 1, None,
+                                 f"chain ends at #{walk.seq} but the case's head is #{head[0]} (events removed)")
+    if walk.broken is not None:
+        report.broken.append(walk.broken)
+
+
+def _heads(session: Session, case_ids: list[int] | None) -> dict[int, tuple[int, str]]:
+    query = select(Case.id, Case.event_seq, Case.chain_head)
+    if case_ids is not None:
+        query = query.where(Case.id.in_(case_ids))
+    return {case_id: (seq, head) for case_id, seq, head in session.execute(query)}
+
+
+def _declared_tombstones(session: Session, case_ids: list[int] | None) -> dict[int, set[int]]:
+    query = select(CaseEvent.case_id, CaseEvent.data).where(CaseEvent.kind == ERASED_KIND)
+    if case_ids is not None:
+        query = query.where(CaseEvent.case_id.in_(case_ids))
+    declared: dict[int, set[int]] = {}
+    for case_id, data in session.execute(query):
+        declared.setdefault(case_id, set()).update(int(seq) for seq in (data or {}).get("tombstones", []))
+    return declared

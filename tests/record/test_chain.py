@@ -1,0 +1,131 @@
+"""The per-case hash chain: appending, verifying, and naming the first broken link (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import delete, select, text, update
+
+from frontdesk.audit.chain import ERASED_KIND, rewriting
+from frontdesk.audit.errors import AppendOnlyError
+from frontdesk.audit.verify import verify_chains
+from frontdesk.models import utcnow
+from frontdesk.store.cases import add_event
+from frontdesk.store.db import make_engine, make_sessions, migrate
+from frontdesk.store.tables import Case, CaseEvent, Contact
+
+
+@pytest.fixture
+def sessions(database_url):
+    engine = make_engine(database_url)
+    migrate(engine)
+    yield make_sessions(engine)
+    engine.dispose()
+
+
+def open_case(sessions, events: int = 3) -> int:
+    with sessions.begin() as session:
+        contact = Contact(name="Ann", email="ann@example.org")
+        session.add(contact)
+        session.flush()
+        case = Case(urgency="normal", channel="api", contact_id=contact.id)
+        session.add(case)
+        session.flush()
+        for number in range(events):
+            add_event(session, case.id, "router", "note", number=number, text="naïve “quotes”", nested={"b": 1, "a": [1.5, None]})
+        return case.id
+
+
+def test_events_are_chained_in_order_and_verify(sessions):
+    first, second = open_case(sessions), open_case(sessions, events=2)
+    with sessions() as session:
+        rows = session.scalars(select(CaseEvent).where(CaseEvent.case_id == first).order_by(CaseEvent.seq)).all()
+        case = session.get(Case, first)
+    assert [row.seq for row in rows] == [1, 2, 3]
+    assert rows[0].prev_hash == "0" * 64
+    assert [row.prev_hash for row in rows[1:]] == [row.hash for row in rows[:-1]]
+    assert (case.event_seq, case.chain_head) == (3, rows[-1].hash)
+    report = verify_chains(sessions)
+    assert report.ok and (report.cases, report.events) == (2, 5)
+    assert verify_chains(sessions, case_ids=[second]).events == 2
+
+
+def test_an_edited_event_is_named_as_the_first_broken_link(sessions):
+    case_id = open_case(sessions, events=4)
+    with sessions.begin() as session:
+        target = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.seq == 2)).one()
+        session.execute(update(CaseEvent).where(CaseEvent.id == target.id).values(data={"number": 99}))
+    report = verify_chains(sessions)
+    assert [(b.case_id, b.seq, b.event_id) for b in report.broken] == [(case_id, 2, target.id)]
+    assert "edited" in report.first.reason
+
+
+@pytest.mark.parametrize("change, reason", [
+    ("delete_middle", "sequence jumps"),
+    ("delete_tail", "events removed"),
+    ("swap_actor", "edited"),
+    ("rehash", "hash does not match"),
+])
+def test_every_kind_of_tampering_is_caught(sessions, change, reason):
+    case_id = open_case(sessions, events=4)
+    with sessions.begin() as session:
+        where = (CaseEvent.case_id == case_id)
+        if change == "delete_middle":
+            session.execute(delete(CaseEvent).where(where, CaseEvent.seq == 2))
+        elif change == "delete_tail":
+            session.execute(delete(CaseEvent).where(where, CaseEvent.seq == 4))
+        elif change == "swap_actor":
+            session.execute(update(CaseEvent).where(where, CaseEvent.seq == 3).values(actor="someone-else"))
+        else:
+            session.execute(update(CaseEvent).where(where, CaseEvent.seq == 2).values(hash="f" * 64))
+    report = verify_chains(sessions)
+    assert len(report.broken) == 1 and report.first.case_id == case_id
+    assert reason in report.first.reason
+
+
+def test_events_cannot_be_changed_or_deleted_through_the_orm(sessions):
+    case_id = open_case(sessions, events=1)
+    with pytest.raises(AppendOnlyError):
+        with sessions.begin() as session:
+            session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id)).one().actor = "forger"
+    with pytest.raises(AppendOnlyError):
+        with sessions.begin() as session:
+            session.delete(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id)).one())
+    assert verify_chains(sessions).ok
+
+
+def test_a_declared_tombstone_verifies_and_an_undeclared_one_does_not(sessions):
+    case_id = open_case(sessions, events=3)
+    with sessions.begin() as session, rewriting(session):
+        session.execute(update(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.seq == 2)
+                        .values(data={"erased": True}, salt=None, erased_at=utcnow()))
+    assert "tombstone not declared" in verify_chains(sessions).first.reason
+    with sessions.begin() as session:
+        add_event(session, case_id, "privacy", ERASED_KIND, tombstones=[2])
+    report = verify_chains(sessions)
+    assert report.ok and report.tombstones == 1
+
+
+def test_events_written_before_the_chain_existed_are_chained_by_the_migration(tmp_path):
+    from alembic import command
+
+    from frontdesk.store.db import alembic_config
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    command.upgrade(alembic_config(engine), "0001")
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO contacts (id, created_at) VALUES (1, '2026-01-01 00:00:00.000000')"))
+        connection.execute(text(
+            "INSERT INTO cases (id, status, urgency, categories, reasons, channel, contact_id, flags, opened_at, "
+            "updated_at, last_message_at, message_count, escalation_step) VALUES (1, 'open', 'low', '[]', '[]', "
+            "'api', 1, '[]', '2026-01-01 00:00:00.000000', '2026-01-01 00:00:00.000000', "
+            "'2026-01-01 00:00:00.000000', 0, -1)"))
+        for number in range(3):
+            connection.execute(text(
+                "INSERT INTO case_events (case_id, at, actor, kind, data) VALUES "
+                f"(1, '2026-01-01 00:00:0{number}.000000', 'router', 'note', '{{\"n\": {number}}}')"))
+    migrate(engine)
+    report = verify_chains(make_sessions(engine))
+    assert report.ok and report.events == 3
+    with make_sessions(engine).begin() as session:
+        assert add_event(session, 1, "router", "later").seq == 4
+    assert verify_chains(make_sessions(engine)).ok
