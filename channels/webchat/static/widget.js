@@ -46,21 +46,7 @@
     form.appendChild(wrapper);
   }
 
-  function build() {
-    var host = el("div", { id: "frontdesk-chat" });
-    var root = host.attachShadow({ mode: "open" });
-    root.appendChild(el("link", { rel: "stylesheet", href: base + "/widget.css" }));
-    var shell = el("div", { "class": "root" + (options.page ? " page" : "") });
-    var launcher = el("button", { type: "button", "class": "launcher", "aria-expanded": "false", "aria-controls": "fd-panel" },
-      options.title || "Contact us");
-    var panel = el("section", { id: "fd-panel", "class": "panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "fd-title" });
-    var header = el("header");
-    var title = el("h2", { id: "fd-title" }, options.title || "Contact us");
-    var closer = el("button", { type: "button", "class": "close", "aria-label": "Close chat" }, "\u00d7");
-    header.appendChild(title);
-    if (!options.page) { header.appendChild(closer); }
-    var status = el("p", { "class": "status", role: "status", "aria-live": "polite" });
-    var body = el("div", { "class": "body" });
+  function buildForm() {
     var form = el("form", { "class": "complaint", "aria-labelledby": "fd-form-intro", novalidate: "" });
     form.appendChild(el("p", { id: "fd-form-intro", "class": "intro" },
       "Tell us what happened and we will get back to you. All fields are required."));
@@ -68,36 +54,62 @@
     field(form, "contact", "Email address or phone number", "input", { autocomplete: "email", maxlength: "320" });
     field(form, "what_happened", "What happened?", "textarea", { maxlength: "8000", rows: "4" });
     field(form, "desired_outcome", "What outcome would you like?", "textarea", { maxlength: "3000", rows: "3" });
-    var formError = el("p", { "class": "error", id: "fd-form-error", role: "alert" });
-    form.appendChild(formError);
+    form.appendChild(el("p", { "class": "error", id: "fd-form-error", role: "alert" }));
     form.appendChild(el("button", { type: "submit", "class": "primary" }, "Send complaint"));
-    var log = el("ol", { "class": "log", role: "log", "aria-live": "polite", "aria-label": "Conversation" });
+    form.addEventListener("submit", submitComplaint);
+    return form;
+  }
+
+  function buildCompose() {
     var compose = el("form", { "class": "compose", "aria-label": "Write a message" });
-    var composeLabel = el("label", { "for": "fd-message", "class": "visually-hidden" }, "Message");
     var input = el("textarea", { id: "fd-message", name: "message", rows: "2", maxlength: "12000",
       placeholder: "Write a message", "aria-describedby": "fd-compose-hint" });
-    var hint = el("span", { id: "fd-compose-hint", "class": "visually-hidden" }, "Enter sends, Shift+Enter starts a new line.");
-    compose.appendChild(composeLabel);
+    compose.appendChild(el("label", { "for": "fd-message", "class": "visually-hidden" }, "Message"));
     compose.appendChild(input);
-    compose.appendChild(hint);
+    compose.appendChild(el("span", { id: "fd-compose-hint", "class": "visually-hidden" },
+      "Enter sends, Shift+Enter starts a new line."));
     compose.appendChild(el("button", { type: "submit", "class": "primary" }, "Send"));
+    compose.addEventListener("submit", function (event) { event.preventDefault(); submitMessage(); });
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); submitMessage(); }
+    });
+    return compose;
+  }
+
+  function buildHeader(launcherText) {
+    var header = el("header");
+    header.appendChild(el("h2", { id: "fd-title" }, launcherText));
+    if (!options.page) {
+      var closer = el("button", { type: "button", "class": "close", "aria-label": "Close chat" }, "\u00d7");
+      closer.addEventListener("click", close);
+      header.appendChild(closer);
+    }
+    return header;
+  }
+
+  function build() {
+    var host = el("div", { id: "frontdesk-chat" });
+    var root = host.attachShadow({ mode: "open" });
+    root.appendChild(el("link", { rel: "stylesheet", href: base + "/widget.css" }));
+    var shell = el("div", { "class": "root" + (options.page ? " page" : "") });
+    var text = options.title || "Contact us";
+    var launcher = el("button", { type: "button", "class": "launcher", "aria-expanded": "false", "aria-controls": "fd-panel" }, text);
+    var panel = el("section", { id: "fd-panel", "class": "panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "fd-title" });
+    var body = el("div", { "class": "body" });
+    var form = buildForm(), compose = buildCompose();
+    var log = el("ol", { "class": "log", role: "log", "aria-live": "polite", "aria-label": "Conversation" });
     [form, log].forEach(function (node) { node.hidden = true; body.appendChild(node); });
     compose.hidden = true;
-    [header, status, body, compose].forEach(function (node) { panel.appendChild(node); });
+    var status = el("p", { "class": "status", role: "status", "aria-live": "polite" });
+    [buildHeader(text), status, body, compose].forEach(function (node) { panel.appendChild(node); });
     if (!options.page) { shell.appendChild(launcher); panel.hidden = true; }
     shell.appendChild(panel);
     root.appendChild(shell);
     (document.body || document.documentElement).appendChild(host);
     launcher.addEventListener("click", function () { return panel.hidden ? open() : close(); });
-    closer.addEventListener("click", close);
     panel.addEventListener("keydown", function (event) { if (event.key === "Escape" && !options.page) { close(); } });
-    form.addEventListener("submit", submitComplaint);
-    compose.addEventListener("submit", function (event) { event.preventDefault(); submitMessage(); });
-    input.addEventListener("keydown", function (event) {
-      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); submitMessage(); }
-    });
-    return { launcher: launcher, panel: panel, title: title, status: status, body: body, form: form,
-      formError: formError, log: log, compose: compose, input: input };
+    return { launcher: launcher, panel: panel, title: panel.querySelector("h2"), status: status, body: body, form: form,
+      formError: form.querySelector(".error"), log: log, compose: compose, input: compose.querySelector("textarea") };
   }
 
   function open() {
