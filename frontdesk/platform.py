@@ -55,9 +55,9 @@ class WorkerPool:
         self.restarts: list[float] = []
 
     def _spawn(self, index: int) -> subprocess.Popen:
-        command = [sys.executable, "-m", "frontdesk.cli", "worker", "--name", f"worker-{os.getpid()}-{index}"]
+        command = [sys.executable, "-m", "frontdesk", "worker", "--name", f"worker-{os.getpid()}-{index}"]
         if self.config_path:
-            command[3:3] = ["--config", self.config_path]
+            command += ["--config", self.config_path]
         return subprocess.Popen(command, env=self.environ, start_new_session=True)
 
     def start(self) -> None:

@@ -80,7 +80,8 @@ def database_url(request, tmp_path):
 def make_settings(tmp_path, redis_url):
     """Build test settings; keyword arguments are merged over the test defaults."""
     def make(**overrides):
-        return base_settings(tmp_path, redis_url, **overrides)
+        return base_settings(tmp_path, overrides.pop("redis_url", redis_url), overrides.pop("database_url", None),
+                             **overrides)
     return make
 
 

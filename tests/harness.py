@@ -11,13 +11,12 @@ import asyncio
 import json
 import threading
 import time
-from dataclasses import dataclass, field
-from typing import Any
 
 import redis
 import requests
-from aiohttp import web
 from rq import SimpleWorker
+
+from frontdesk.demo.receivers import LoopThread, Received, Receiver  # noqa: F401  (re-exported for tests)
 
 from frontdesk.queue import QUEUE_ORDER, queue_depths
 from frontdesk.server import build_services, serve_forever
@@ -26,72 +25,6 @@ from workers.runtime import Runtime, install
 
 API_TOKEN = "test-token-0123456789"
 WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-
-
-class LoopThread:
-    """An asyncio loop in a daemon thread, for servers the synchronous tests talk to."""
-
-    def __init__(self):
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-
-    def call(self, coroutine, timeout: float = 30):
-        """Run a coroutine on the loop and wait for its result."""
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
-
-    def close(self) -> None:
-        """Stop the loop and its thread."""
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(5)
-
-
-@dataclass
-class Received:
-    """One request a Receiver got."""
-
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        """The body as JSON."""
-        return json.loads(self.body)
-
-
-@dataclass
-class Receiver:
-    """A loopback HTTP server that records every request and answers with `status` (settable)."""
-
-    status: int = 200
-    delay: float = 0.0
-    requests: list[Received] = field(default_factory=list)
-    url: str = ""
-
-    def start(self, loop: LoopThread) -> "Receiver":
-        """Listen on 127.0.0.1, port 0."""
-        async def handle(request: web.Request) -> web.Response:
-            body = await request.read()
-            self.requests.append(Received(request.path, dict(request.headers), body))
-            if self.delay:
-                await asyncio.sleep(self.delay)
-            return web.json_response({"ok": self.status < 400}, status=self.status)
-
-        async def start() -> str:
-            app = web.Application()
-            app.router.add_route("*", "/{tail:.*}", handle)
-            runner = web.AppRunner(app, access_log=None)
-            await runner.setup()
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            await site.start()
-            return f"http://127.0.0.1:{runner.addresses[0][1]}"
-
-        self.url = loop.call(start())
-        return self
-
-    def on(self, path: str) -> list[Received]:
-        """Requests received on this path."""
-        return [item for item in self.requests if item.path == path]
 
 
 def base_settings(tmp_path, redis_url: str, database_url: str | None = None, **overrides):

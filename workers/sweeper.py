@@ -54,6 +54,8 @@ def sweep(rt: Runtime) -> SweepReport:
                           [delivery.id])
     for case_id, step in overdue:
         enqueue_keyed(rt.redis, PAGES, "workers.jobs.escalate", f"escalate:{case_id}:{step + 1}", case_id, step + 1)
+    for buffer in (INTAKE_BUFFER, OUTBOUND_BUFFER):
+        buffer.ensure_drain(rt.redis)
     report = SweepReport(len(payloads), len(deliveries), unknown, len(overdue))
     if any((report.payloads, report.deliveries, report.unknown, report.escalations)):
         log.warning("sweeper re-queued %s", report)

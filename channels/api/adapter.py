@@ -18,7 +18,7 @@ from frontdesk.channel import Accept, ChannelContext
 from frontdesk.errors import IntakeUnavailableError, MalformedPayloadError
 from frontdesk.models import Message, RawInbound
 from frontdesk.web.auth import client_for
-from frontdesk.web.responses import json_error
+from frontdesk.web.responses import json_error, read_limited
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +60,8 @@ class MessageHandler:
         if client is None:
             return json_error(401, "missing or invalid bearer token", headers={"WWW-Authenticate": "Bearer"})
         limit = self.settings.max_body_bytes
-        if request.content_length is not None and request.content_length > limit:
-            return json_error(413, f"body larger than {limit} bytes")
-        body = await request.content.read(limit + 1)
-        if len(body) > limit:
+        body = await read_limited(request, limit)
+        if body is None:
             return json_error(413, f"body larger than {limit} bytes")
         try:
             parsed = api_parse.read_body(body)

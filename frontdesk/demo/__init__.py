@@ -1,0 +1,1 @@
+"""`frontdesk demo`: sample complaints pushed through a running (or embedded) platform."""
