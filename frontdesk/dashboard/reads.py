@@ -92,7 +92,7 @@ def case_page(session: Session, policy: ClockPolicy, case_id: int, now: datetime
 
 def _merge_evidence(detail: dict, source_id: int) -> dict | None:
     for event in detail["events"]:
-        if event["kind"] == "merged" and event["data"].get("case_id") == source_id:
+        if event["kind"] == "merged" and event["data"].get("case") == source_id:
             return event
     return None
 
