@@ -23,8 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from frontdesk.models import DeliveryResult, Message, Rendered, utcnow
 from frontdesk.sender import SenderContext
-from frontdesk.store.db import make_engine, make_sessions
-from frontdesk.store.transcripts import delivery_entry_id, live_channel, record_sent_text
+from frontdesk.store.transcripts import delivery_entry_id, live_channel, record_sent_text, transcript_sessions
 
 log = logging.getLogger(__name__)
 SLUG = "webchat"
@@ -45,7 +44,7 @@ class WebchatSender:
     def sessions(self) -> sessionmaker[Session]:
         """The case store, where each delivered line is kept."""
         provided = self.context.extra.get("sessions")
-        return provided or make_sessions(make_engine(self.context.settings.effective_database_url))
+        return provided or transcript_sessions(self.context.settings)
 
     def reply_target(self, message: Message) -> str | None:
         """The visitor's conversation id, for messages that came by web chat."""

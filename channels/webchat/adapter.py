@@ -22,7 +22,7 @@ from channels.webchat.transport import SocketEndpoint
 from config.webchat import WebchatChannelSettings
 from frontdesk.channel import Accept, ChannelContext
 from frontdesk.models import Message, RawInbound
-from frontdesk.store.db import make_engine, make_sessions
+from frontdesk.store.transcripts import transcript_sessions
 
 
 class WebchatAdapter:
@@ -49,7 +49,7 @@ class WebchatAdapter:
     def routes(self, accept: Accept) -> list[web.RouteDef]:
         """The chat's routes on the shared app; visitor frames go through `accept`."""
         self.hub = Hub(async_client(self.context.redis))
-        sessions = make_sessions(make_engine(self.context.settings.effective_database_url))
+        sessions = transcript_sessions(self.context.settings)
         service = ChatService(self.settings, self.signer, sessions, self.hub, accept)
         self.endpoint = SocketEndpoint(service, self.guards)
         self.rest = rest = RestEndpoints(service, self.guards)

@@ -13,8 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from frontdesk.privacy.crypto import attach_keyring
+from frontdesk.privacy.setup import keyring_for
+from frontdesk.store.db import make_engine, make_sessions
 from frontdesk.store.tables import Delivery, MessageRow, ThreadKey
 
 SENT_TEXT = "sent_text"
@@ -32,6 +35,13 @@ class TranscriptEntry:
     text: str
     at: datetime
     external_id: str | None = None
+
+
+def transcript_sessions(settings) -> sessionmaker[Session]:
+    """A session factory on the case store with the data keys attached, for a channel or sender of its own process."""
+    engine = make_engine(settings.effective_database_url)
+    attach_keyring(engine, keyring_for(settings))
+    return make_sessions(engine)
 
 
 def live_channel(channel: str, thread_key: str) -> str:

@@ -259,3 +259,25 @@ def test_shutdown_closes_sockets_with_going_away(chat):
     platform.stop()
     message = socket.receive()
     assert message.type == WSMsgType.CLOSE and message.data == 1001
+
+
+def test_history_reads_payloads_sealed_at_rest(make_platform, loop_thread):
+    from cryptography.fernet import Fernet
+
+    platform = make_platform(environ={"FRONTDESK_DATA_KEYS": Fernet.generate_key().decode()})
+    sockets = [ChatSocket(loop_thread, platform.url, platform.url) for _ in range(3)]
+    try:
+        welcome = sockets[0].hello()
+        sockets[0].send({"type": "message", "client_id": "s1", "text": "Sealed but readable"})
+        sockets[0].frame_of("received")
+        with platform.services.sessions.kw["bind"].connect() as connection:
+            [stored] = connection.exec_driver_sql("SELECT body FROM raw_payloads").fetchall()
+        assert b"Sealed but readable" not in bytes(stored[0])
+        pending = sockets[1].hello(welcome["token"])["events"]
+        assert [line["text"] for line in pending] == ["Sealed but readable"]
+        platform.work()
+        routed = sockets[2].hello(welcome["token"])["events"]
+        assert [line["kind"] for line in routed] == ["visitor", "ack"]
+    finally:
+        for socket in sockets:
+            socket.close()
