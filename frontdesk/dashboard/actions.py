@@ -29,7 +29,8 @@ class Actions:
         """The action routes (agents and admins)."""
         handlers = {"acknowledge": self.acknowledge, "resolve": self.resolve, "reopen": self.reopen,
                     "note": self.note, "urgency": self.urgency, "merge": self.merge, "split": self.split}
-        return [web.post(rf"/cases/{{case_id:\d+}}/{name}", self._run(handler)) for name, handler in handlers.items()]
+        routes = [web.post(rf"/cases/{{case_id:\d+}}/{name}", self._run(handler)) for name, handler in handlers.items()]
+        return [*routes, web.post(r"/cases/{case_id:\d+}/erase", self.desk.action("admin")(self.erase))]
 
     def _run(self, operation):
         async def handler(request: web.Request, operator: Operator, form) -> web.StreamResponse:
@@ -88,6 +89,25 @@ class Actions:
         return "split", new_id
 
 
+    async def erase(self, request: web.Request, operator: Operator, form) -> web.StreamResponse:
+        """Erase the personal data of the case's contact everywhere (frontdesk.privacy.erase), admins only."""
+        from frontdesk.privacy.erase import erase_contact
+        from frontdesk.privacy.setup import vault_for
+
+        case_id = int(request.match_info["case_id"])
+        if str(form.get("confirm", "")).strip().lower() != "erase":
+            return self.desk.render("error.html", operator, status=400, back=f"/cases/{case_id}",
+                                    message="Type the word erase to confirm.")
+        contact_id = await self.desk.db(_contact_of, case_id)
+        if contact_id is None:
+            return self.desk.render("error.html", operator, status=404, message=f"There is no case {case_id}.")
+        services = self.desk.services
+        await asyncio.to_thread(erase_contact, services.sessions, services.redis, contact_id, operator.username,
+                                vault_for(self.desk.settings), "erasure from the dashboard")
+        await asyncio.to_thread(enqueue_keyed, services.redis, PAGES, "workers.jobs.refresh_pages",
+                                f"refresh:{case_id}:erased:{uuid.uuid4().hex}", case_id)
+        raise web.HTTPSeeOther(f"/cases/{case_id}?done=erased")
+
 def _outcome(changed: bool, verb: str, case_id: int) -> tuple[str, int]:
     return (verb if changed else "unchanged"), case_id
 
@@ -99,3 +119,8 @@ def _text(form, name: str, limit: int) -> str:
     if len(value) > limit:
         raise ActionRefusedError(f"The {name} is too long ({len(value)} characters, at most {limit}).")
     return value
+
+
+def _contact_of(session, case_id: int) -> int | None:
+    case = session.get(Case, case_id)
+    return case.contact_id if case is not None else None

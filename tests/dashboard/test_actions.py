@@ -8,6 +8,7 @@ import re
 import pytest
 from rq import Queue
 
+from frontdesk.privacy.redaction import ERASED_KIND
 from frontdesk.queue import PAGES
 from tests.dashboard.desk import csrf_of, dashboard_settings, open_case, post_action, sign_in
 
@@ -114,3 +115,17 @@ def test_forms_need_the_sessions_csrf_token_and_an_agent(desk):
     refused = viewer.post(f"{desk.url}/cases/{case_id}/acknowledge", data={"csrf": token}, timeout=10)
     assert refused.status_code == 403 and "needs the agent role" in refused.text
     assert case_json(desk, case_id)["acknowledged_at"] is None
+
+
+def test_erase_is_for_admins_and_removes_the_contacts_data(desk):
+    case_id = open_case(desk, "m-1", "My kettle leaks, call me on 07700 900123.")
+    agent = sign_in(desk.url, "agent")
+    assert post_action(agent, desk.url, case_id, "erase", confirm="erase").status_code == 403
+    admin = sign_in(desk.url, "admin")
+    assert post_action(admin, desk.url, case_id, "erase", confirm="yes").status_code == 400
+    page = post_action(admin, desk.url, case_id, "erase", confirm="erase")
+    assert page.url.endswith("?done=erased") and "Personal data erased." in page.text
+    assert "07700 900123" not in page.text and "Ann Smith" not in page.text and "ann@example.org" not in page.text
+    detail = case_json(desk, case_id)
+    erasure = [e for e in detail["events"] if e["kind"] == ERASED_KIND]
+    assert len(erasure) == 1 and erasure[0]["actor"] == "admin"
