@@ -36,6 +36,7 @@ TWEET_FIELDS = ["author_id", "conversation_id", "created_at", "in_reply_to_user_
 USER_FIELDS = ["name", "username", "protected"]
 EXPANSIONS = ["author_id", "in_reply_to_user_id", "referenced_tweets.id"]
 MAX_RATE_LIMIT_WAIT = 15 * 60 + 5
+ACCEPT_CHUNK = 100
 
 
 class MalformedPageError(ValueError):
@@ -137,11 +138,13 @@ class XPoller:
         return wait
 
     def fetch(self, stream: str, state: dict) -> Batch:
-        """Read the pages after `since_id` (before `until_id` when filling a gap), newest first."""
+        """Read the pages after `since_id` (before `until_id` when filling a gap), newest first.
+
+        A stream's first poll reads at most `max_pages` of the newest pages and starts from there.
+        """
         since, until = state.get("since_id"), state.get("until_id")
-        pages = self.settings.max_pages if since else 1
         batch, token = Batch(), None
-        for _ in range(pages):
+        for _ in range(self.settings.max_pages):
             token = batch.add(self._page(stream, since, until, token))
             if not token:
                 return batch
@@ -160,12 +163,15 @@ class XPoller:
         name = self.cursor_name(stream)
         tweets = sorted(batch.tweets, key=lambda tweet: int(tweet["id"]))
         high = state.get("high") or (tweets[-1]["id"] if tweets else None)
-        for tweet in tweets:
-            body = envelopes.encode(batch.envelope(tweet, stream, self.user_id))
-            await accept("x", str(tweet["id"]), body, meta={"stream": stream, "account": self.settings.account})
+        meta = {"stream": stream, "account": self.settings.account}
+        for start in range(0, len(tweets), ACCEPT_CHUNK):
+            chunk = tweets[start:start + ACCEPT_CHUNK]
+            # Accepted together, committed together (intake's group commit); the cursor moves after all of them.
+            await asyncio.gather(*(accept("x", str(tweet["id"]), envelopes.encode(
+                batch.envelope(tweet, stream, self.user_id)), meta=meta) for tweet in chunk))
             if batch.exhausted:
-                await asyncio.to_thread(self.cursors.set, name, {**state, "since_id": str(tweet["id"])})
-                state = {**state, "since_id": str(tweet["id"])}
+                state = {**state, "since_id": str(chunk[-1]["id"])}
+                await asyncio.to_thread(self.cursors.set, name, state)
         if not batch.exhausted:
             gap = {"since_id": state.get("since_id"), "until_id": tweets[0]["id"], "high": high}
             await asyncio.to_thread(self.cursors.set, name, gap)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.schema import Settings
 from frontdesk.channel import HttpChannel
 from frontdesk.intake import Intake
+from frontdesk.mentions.web import MentionsView
 from frontdesk.metrics import Metrics, registry_for
 from frontdesk.queue import queue_depths
 from frontdesk.dashboard.routes import dashboard_routes
@@ -44,6 +45,7 @@ def create_app(services: Services) -> web.Application:
     app.router.add_get("/metrics", metrics)
     app.router.add_routes(CaseApi(services).routes())
     app.router.add_routes(dashboard_routes(services))
+    app.router.add_routes(MentionsView(services).routes())
     for slug, adapter in services.adapters.items():
         if isinstance(adapter, HttpChannel):
             app.router.add_routes(adapter.routes(services.intake.accept))

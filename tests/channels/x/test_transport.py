@@ -102,7 +102,8 @@ async def test_restart_after_a_crash_mid_page_loses_none_and_stores_none_twice(f
 
     with pytest.raises(Crash):
         await first.poll("mentions", dying_accept)
-    assert stored_ids(store) == tweets[:7]
+    await asyncio.sleep(0.2)  # accepts of the same chunk already on their way finish, as they would in a crash
+    assert 7 <= len(stored_ids(store)) < 15
     restarted = poller(fake, store)
     await restarted.poll("mentions", intake.accept)
     assert stored_ids(store) == tweets
