@@ -15,11 +15,12 @@ TIMEOUT = 10.0
 class ChatSocket:
     """One `/chat/ws` connection."""
 
-    def __init__(self, loop: LoopThread, base_url: str, origin: str | None):
+    def __init__(self, loop: LoopThread, base_url: str, origin: str | None, autoping: bool = True):
         self.loop = loop
         self.session: aiohttp.ClientSession = loop.call(self._session())
         headers = {"Origin": origin} if origin else {}
-        self.socket = loop.call(self.session.ws_connect(f"{base_url}/chat/ws", headers=headers, autoclose=False))
+        self.socket = loop.call(self.session.ws_connect(f"{base_url}/chat/ws", headers=headers, autoclose=False,
+                                                        autoping=autoping))
 
     @staticmethod
     async def _session() -> aiohttp.ClientSession:

@@ -176,6 +176,18 @@ def test_socket_cap_per_address(chat, loop_thread):
     assert handshake_status(loop_thread, platform.url, platform.url) == 429
 
 
+def test_peer_that_stops_answering_pings_is_dropped(chat, loop_thread):
+    platform, _ = chat(heartbeat="0.5s")
+    deaf = ChatSocket(loop_thread, platform.url, platform.url, autoping=False)
+    try:
+        deaf.hello()
+        seen = [deaf.receive(timeout=5).type for _ in range(10)]
+        assert WSMsgType.PING in seen
+        assert seen[-1] in (WSMsgType.CLOSE, WSMsgType.CLOSED, WSMsgType.ERROR)
+    finally:
+        deaf.close()
+
+
 def test_silent_sockets_are_closed(chat):
     platform, connect = chat(hello_timeout="0.5s", idle_timeout="1s")
     mute = connect()
