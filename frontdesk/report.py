@@ -88,12 +88,14 @@ def build_report(session: Session, since: datetime, until: datetime) -> Report:
 
 
 def _hours(seconds: float | None) -> str:
-    return "-" if seconds is None else f"{seconds / 3600:.1f}h"
+    if seconds is None:
+        return "-"
+    return f"{seconds / 60:.0f}m" if seconds < 3600 else f"{seconds / 3600:.1f}h"
 
 
 def report_rows(report: Report) -> list[tuple[str, str, str]]:
     """(section, key, value) rows: what the table, the CSV and the dashboard show."""
-    rows = [("period", "since", report.since.isoformat()), ("period", "until", report.until.isoformat()),
+    rows = [("period", "since", f"{report.since:%Y-%m-%d %H:%M}"), ("period", "until", f"{report.until:%Y-%m-%d %H:%M}"),
             ("cases", "total", str(report.cases))]
     for section, counter in (("channel", report.by_channel), ("urgency", report.by_urgency),
                              ("category", report.by_category), ("status", report.by_status)):
