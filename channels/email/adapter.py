@@ -53,6 +53,8 @@ class EmailAdapter:
         server = None
         tasks = [asyncio.create_task(poll_mailbox(mailbox, self.context, accept, self.meta),
                                      name=f"email:imap:{mailbox.name}") for mailbox in self.settings.imap]
+        for task in tasks:
+            task.add_done_callback(_log_death)
         try:
             if self.settings.smtp.enabled:
                 server = await start_listener(self.settings, accept, self.meta)
@@ -70,3 +72,8 @@ class EmailAdapter:
     def routes(self, accept: Accept) -> list[web.RouteDef]:
         """The RFC 8058 one-click opt-out: `GET` shows a confirmation page, `POST` opts out."""
         return UnsubscribeRoutes(self.context.settings).routes()
+
+
+def _log_death(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("email: %s stopped: %r", task.get_name(), task.exception(), exc_info=task.exception())

@@ -18,6 +18,7 @@ import logging
 import random
 import socket
 import ssl
+from concurrent.futures import ThreadPoolExecutor
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
@@ -42,21 +43,29 @@ async def poll_mailbox(mailbox: ImapMailboxSettings, context: ChannelContext, ac
     """Poll one mailbox until cancelled: lock, connect, catch up, wait; reconnect with backoff and jitter."""
     failures = 0
     ttl = max(30.0, 3 * (mailbox.poll_interval + mailbox.socket_timeout).total_seconds())
-    while True:
-        lock = context.lock(cursor_name(mailbox), ttl) if context.lock else None
-        try:
-            if lock is not None and not await asyncio.to_thread(lock.acquire):
-                await asyncio.sleep(mailbox.poll_interval.total_seconds())
-                continue
-            await MailboxSession(mailbox, context, accept, meta, lock, ttl).run()
-        except RETRYABLE as error:
-            failures += 1
-            delay = min(mailbox.max_backoff.total_seconds(), 0.5 * 2 ** min(failures, 16))
-            log.warning("email: mailbox %s: %s; reconnecting in %.1fs", mailbox.name, type(error).__name__, delay)
-            await asyncio.sleep(delay * random.uniform(0.5, 1.0))
-        finally:
-            if lock is not None:
-                await asyncio.to_thread(_release, lock)
+    # One thread per mailbox for every blocking call: imapclient connections and redis-py
+    # lock tokens (thread-local) both belong to the thread that made them.
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"imap-{mailbox.name}")
+    run = lambda function, *args: asyncio.get_running_loop().run_in_executor(executor, function, *args)  # noqa: E731
+    try:
+        while True:
+            lock = context.lock(cursor_name(mailbox), ttl) if context.lock else None
+            held = False
+            try:
+                if lock is not None and not (held := await run(lock.acquire)):
+                    await asyncio.sleep(mailbox.poll_interval.total_seconds())
+                    continue
+                await MailboxSession(mailbox, context, accept, meta, lock, ttl, run).run()
+            except RETRYABLE as error:
+                failures += 1
+                delay = min(mailbox.max_backoff.total_seconds(), 0.5 * 2 ** min(failures, 16))
+                log.warning("email: mailbox %s: %s; reconnecting in %.1fs", mailbox.name, type(error).__name__, delay)
+                await asyncio.sleep(delay * random.uniform(0.5, 1.0))
+            finally:
+                if held:
+                    await run(_release, lock)
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)
 
 
 def _release(lock) -> None:
@@ -70,32 +79,33 @@ class MailboxSession:
     """One connection's life: select, then catch up and wait, until an error or cancellation."""
 
     def __init__(self, mailbox: ImapMailboxSettings, context: ChannelContext, accept: Accept,
-                 meta: dict[str, str], lock, ttl: float):
+                 meta: dict[str, str], lock, ttl: float, run):
         self.mailbox = mailbox
         self.context = context
         self.accept = accept
         self.meta = meta
         self.lock = lock
         self.ttl = ttl
+        self.run_blocking = run
         self.client: IMAPClient | None = None
         self.uidvalidity = 0
 
     async def run(self) -> None:
         """Connect and loop; the connection is closed however it ends."""
         try:
-            await asyncio.to_thread(self._connect)
+            await self.run_blocking(self._connect)
             idle = self.mailbox.idle and b"IDLE" in self.client.capabilities()
             while True:
                 while await self.catch_up() >= self.mailbox.batch_size:
                     pass
-                await asyncio.to_thread(self._keep_lock)
+                await self.run_blocking(self._keep_lock)
                 if idle:
-                    await asyncio.to_thread(self._idle, self.mailbox.poll_interval.total_seconds())
+                    await self.run_blocking(self._idle, self.mailbox.poll_interval.total_seconds())
                 else:
                     await asyncio.sleep(self.mailbox.poll_interval.total_seconds())
         finally:
             if self.client is not None:
-                await asyncio.to_thread(self._logout)
+                await self.run_blocking(self._logout)
 
     def _connect(self) -> None:
         mailbox = self.mailbox
@@ -145,12 +155,12 @@ class MailboxSession:
 
     async def catch_up(self) -> int:
         """Accept every message past the cursor (one batch), then advance it; returns how many were fetched."""
-        messages = await asyncio.to_thread(self._fetch_new)
+        messages = await self.run_blocking(self._fetch_new)
         for uid, body in messages:
             meta = {**self.meta, "mailbox": self.mailbox.name, "uid": str(uid), "uidvalidity": str(self.uidvalidity)}
             await self.accept("email", external_id(body), body, content_type="message/rfc822", meta=meta)
         if messages:
-            await asyncio.to_thread(self._commit, [uid for uid, _ in messages])
+            await self.run_blocking(self._commit, [uid for uid, _ in messages])
         return len(messages)
 
     def _commit(self, uids: list[int]) -> None:

@@ -12,6 +12,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -69,10 +70,15 @@ def free_port() -> int:
 
 
 class Dovecot:
-    """`with Dovecot(tmp_path, users={"desk": "pw"}) as imap:` then `imap.port`, `imap.client(user)`."""
+    """`with Dovecot(users={"desk": "pw"}) as imap:` then `imap.port`, `imap.client(user)`.
 
-    def __init__(self, root: Path, users: dict[str, str]):
-        self.root = Path(root) / "dovecot"
+    Its directory is a fresh one under the system temp dir, not pytest's (whose
+    parents are 0700, which Dovecot's unprivileged processes cannot traverse),
+    and is removed by `stop()`.
+    """
+
+    def __init__(self, users: dict[str, str]):
+        self.root = Path(tempfile.mkdtemp(prefix="frontdesk-dovecot-"))
         self.users = users
         self.port = free_port()
         self.process: subprocess.Popen | None = None
@@ -92,10 +98,7 @@ class Dovecot:
             (self.root / "home" / user).mkdir(exist_ok=True)
             if os.getuid() == 0:
                 os.chown(self.root / "home" / user, uid, gid)
-        if os.getuid() == 0:
-            # Dovecot's unprivileged login and mail processes must reach their sockets and homes.
-            for path in (self.root, *list(self.root.parents)[:4]):
-                path.chmod(path.stat().st_mode | 0o055)
+        self.root.chmod(0o755)
         (self.root / "passwd").write_text("".join(f"{user}:{{PLAIN}}{pw}\n" for user, pw in self.users.items()))
         config = self.root / "dovecot.conf"
         config.write_text(CONFIG.format(root=self.root, uid=uid, gid=gid, port=self.port))
@@ -130,6 +133,7 @@ class Dovecot:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
+        shutil.rmtree(self.root, ignore_errors=True)
 
     def __enter__(self) -> "Dovecot":
         return self.start()

@@ -87,6 +87,7 @@ def test_bare_lf_dot_cannot_smuggle_a_second_message(make_platform):
     assert case["contact"]["email"] == "ann@customer.example" and case["message_count"] == 1
 
 
+@pytest.mark.slow
 def test_store_down_answers_451_and_the_retry_makes_one_case(make_platform, tmp_path):
     own_redis = EmbeddedRedis(tmp_path / "redis").start()
     try:
