@@ -5,7 +5,9 @@ loses name, email and channel identities; each of its cases is redacted (see
 frontdesk.privacy.redaction) and its event chain tombstoned with an erasure
 event naming the tombstones; its messages elsewhere are redacted; raw
 payloads that never became messages (quarantined, ignored) are wiped when
-they mention the person; opt-outs are kept as hashes, so they still apply.
+they mention the person; the person's public posts in the mentions index lose
+author and text (sentiment stays); opt-outs are kept as hashes, so they still
+apply.
 Then the attachments no one else refers to, the person's traces in Redis
 (including failed RQ jobs), and the on-disk copies (SQLite WAL, Redis AOF).
 """
@@ -22,7 +24,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from frontdesk.models import utcnow
 from frontdesk.privacy.crypto import hashed_address
-from frontdesk.privacy.redaction import pseudonym, redact_case, redact_message, remove_unreferenced
+from frontdesk.mentions.store import Mention
+from frontdesk.privacy.redaction import (
+    pseudonym, redact_case, redact_mentions, redact_message, remove_unreferenced,
+)
 from frontdesk.privacy.redis_scrub import compact, needles_for, scrub
 from frontdesk.privacy.subjects import Holdings, holdings
 from frontdesk.privacy.vault import Vault
@@ -43,6 +48,7 @@ class ErasureReport:
     tombstones: int = 0
     unrouted_payloads: int = 0
     opt_outs: int = 0
+    mentions: int = 0
     attachments: int = 0
     redis_jobs: int = 0
     redis_values: int = 0
@@ -96,6 +102,7 @@ def _erase_rows(session: Session, found: Holdings, actor: str, why: str, report:
             report.messages += redact_message(session, message)
             if message.case_id is not None:
                 add_event(session, message.case_id, actor, "message_erased", message_id=message.id, why=why)
+    report.mentions = redact_mentions(session, Mention.id.in_([mention.id for mention in found.mentions]))
     for opt_out in found.opt_outs:
         opt_out.address = hashed_address(opt_out.address)
         report.opt_outs += 1

@@ -27,6 +27,7 @@ CONTENT_FIELD = re.compile(
     (?P<value>"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|[^\s,;)}\]]+)""",
     re.IGNORECASE | re.VERBOSE,
 )
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\u0085\u2028\u2029]")
 # Libraries that log request or message bodies below WARNING.
 BODY_LOGGERS = (
@@ -40,7 +41,7 @@ _original_factory = None
 
 def _phone(match: re.Match) -> str:
     digits = sum(ch.isdigit() for ch in match.group(0))
-    return "<phone>" if digits >= 9 else match.group(0)
+    return "<phone>" if digits >= 9 and not DATE.search(match.group(0)) else match.group(0)
 
 
 def _control(match: re.Match) -> str:
@@ -106,3 +107,13 @@ def install_log_redaction() -> None:
         logger = logging.getLogger(name)
         if logger.level < logging.WARNING:
             logger.setLevel(logging.WARNING)
+
+
+def remove_log_redaction() -> None:
+    """Undo `install_log_redaction` (for tests that must leave logging as they found it)."""
+    global _original_factory
+    if _original_factory is not None:
+        logging.setLogRecordFactory(_original_factory)
+        _original_factory = None
+    for handler in logging.getLogger().handlers:
+        handler.removeFilter(REDACTOR)

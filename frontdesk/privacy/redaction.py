@@ -22,6 +22,7 @@ from sqlalchemy import Text, cast, delete, select, update
 from sqlalchemy.orm import Session
 
 from frontdesk.audit.chain import ERASED_KIND, rewriting
+from frontdesk.mentions.store import Mention
 from frontdesk.privacy.vault import Vault
 from frontdesk.store.cases import add_event
 from frontdesk.store.tables import Case, CaseEvent, Delivery, MessageRow, RawPayload, ThreadKey
@@ -92,7 +93,14 @@ def redact_message(session: Session, message: MessageRow) -> int:
                        for r in message.reasons if isinstance(r, dict)]
     session.execute(update(RawPayload).where(RawPayload.id == message.id).values(
         body=b"", meta={}, error=None, idempotency_key=message.idempotency_key))
+    redact_mentions(session, Mention.id == message.id)
     return 1
+
+
+def redact_mentions(session: Session, condition) -> int:
+    """Remove author and text from the public-mention index rows matching `condition`; sentiment stays."""
+    return session.execute(update(Mention).where(condition, Mention.author_id != ERASED).values(
+        author_id=ERASED, author_handle="", author_name=None, text="", url="")).rowcount
 
 
 def _redact_deliveries(session: Session, case_id: int) -> None:

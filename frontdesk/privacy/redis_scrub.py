@@ -10,6 +10,8 @@ matching values (list items, set members, hash fields, stream entries) go.
 from __future__ import annotations
 
 import logging
+import time
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -44,7 +46,10 @@ def needles_for(identifiers: Iterable[str]) -> list[bytes]:
 
 def job_text(job: Job) -> bytes:
     """Everything a job record says, as text: description, arguments, error, meta, latest result."""
-    parts = [job.description or "", repr(job.args), repr(job.kwargs), job.exc_info or "", repr(job.meta)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # exc_info is still stored, whatever RQ prefers
+        exc_info = job.exc_info
+    parts = [job.description or "", repr(job.args), repr(job.kwargs), exc_info or "", repr(job.meta)]
     try:
         result = job.latest_result()
     except Exception:  # an unreadable result is no reason to keep the job
@@ -117,15 +122,22 @@ def _scrub_key(connection: redis.Redis, key: bytes, needles: list[bytes]) -> int
     return 0
 
 
-def compact(connection: redis.Redis) -> bool:
-    """Rewrite the append-only file so removed values leave no copy on disk; False when Redis refuses."""
+def compact(connection: redis.Redis, wait_seconds: float = 30.0) -> bool:
+    """Rewrite the append-only file so removed values leave no copy on disk; False when Redis refuses.
+
+    A rewrite already running took its snapshot before the scrub, so this
+    waits for it to end (bounded) and starts a fresh one.
+    """
     try:
         if connection.config_get("appendonly").get("appendonly") != "yes":
             return False
+        deadline = time.monotonic() + wait_seconds
+        while connection.info("persistence").get("aof_rewrite_in_progress") and time.monotonic() < deadline:
+            time.sleep(0.05)
         connection.bgrewriteaof()
         return True
     except redis.ResponseError as error:
-        log.warning("Redis AOF not rewritten after erasure: %s", type(error).__name__)
+        log.warning("Redis AOF not rewritten after erasure: %s", str(error)[:200])
         return False
 
 

@@ -1,16 +1,18 @@
 """Finding a person in the store: which contacts a CONTACT argument names, and what is held on each.
 
 A CONTACT is a contact id (`42`), an email address, a channel identity
-(`slack:U024BE7LH`) or a bare handle (matched on every channel).
+(`slack:U024BE7LH`) or a bare handle (matched on every channel, also where
+the channel qualifies it, as the generic API's `<client>:<handle>`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, tuple_
 from sqlalchemy.orm import Session
 
+from frontdesk.mentions.store import Mention
 from frontdesk.privacy.errors import SubjectNotFoundError
 from frontdesk.store.tables import Case, Contact, ContactIdentity, Delivery, MessageRow, OptOut
 
@@ -23,7 +25,8 @@ def resolve_contacts(session: Session, contact: str) -> list[int]:
     if text.isdigit():
         found = [text] if session.get(Contact, int(text)) is not None else []
         return [int(item) for item in found] or _missing(contact)
-    conditions = [ContactIdentity.handle == text]
+    # Some channels qualify handles (the generic API writes `<client>:<handle>`).
+    conditions = [ContactIdentity.handle == text, ContactIdentity.handle.endswith(":" + text, autoescape=True)]
     channel, _, handle = text.partition(":")
     if handle:
         conditions.append((ContactIdentity.channel == channel) & (ContactIdentity.handle == handle))
@@ -46,6 +49,7 @@ class Holdings:
     messages: list[MessageRow]
     deliveries: list[Delivery]
     opt_outs: list[OptOut]
+    mentions: list[Mention] = field(default_factory=list)
     identifiers: set[str] = field(default_factory=set)
 
     @property
@@ -74,6 +78,9 @@ def holdings(session: Session, contact_id: int) -> Holdings:
     addresses = [identity.handle for identity in identities] + ([contact.email] if contact.email else [])
     opt_outs = list(session.scalars(select(OptOut).where(OptOut.address.in_(addresses)))) if addresses else []
     found = Holdings(contact, identities, cases, messages, deliveries, opt_outs)
+    pairs = [(identity.channel, identity.handle) for identity in identities]
+    if pairs:
+        found.mentions = list(session.scalars(select(Mention).where(tuple_(Mention.channel, Mention.author_id).in_(pairs))))
     found.identifiers = identifiers_of(found)
     return found
 
@@ -88,4 +95,6 @@ def identifiers_of(found: Holdings) -> set[str]:
     for message in found.messages:
         values.update(value for value in (message.text, message.subject) if value)
     values.update(case.subject for case in found.cases if case.subject)
+    for mention in found.mentions:
+        values.update(value for value in (mention.author_handle, mention.author_name, mention.text) if value)
     return {value for value in values if len(value) >= MIN_IDENTIFIER}
