@@ -14,6 +14,7 @@ from aiohttp import web
 
 from channels.email.imap import poll_mailbox
 from channels.email.parse import ParseOptions, parse_email
+from channels.email.reports import attach_report, is_report
 from channels.email.transport import start_listener
 from channels.email.unsubscribe import UnsubscribeRoutes
 from config.email import EmailChannelSettings, EmailParseLimits
@@ -47,6 +48,17 @@ class EmailAdapter:
         limits = EmailParseLimits(**json.loads(raw.meta["limits"])) if raw.meta.get("limits") else EmailParseLimits()
         options = ParseOptions(limits=limits, loop_id=raw.meta.get("loop_id") or ParseOptions.loop_id)
         return parse_email(raw, options)
+
+    @staticmethod
+    def attach_report(session, message: Message) -> bool:
+        """For workers: a bounce or delivery report goes onto the delivery it reports on instead of being routed.
+
+        True when `message` was such a report (then no case is opened for it).
+        """
+        if not is_report(message):
+            return False
+        attach_report(session, message)
+        return True
 
     async def run(self, accept: Accept) -> None:
         """Run the SMTP listener (when enabled) and one poller per IMAP mailbox until cancelled."""

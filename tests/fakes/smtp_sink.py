@@ -7,8 +7,11 @@ can talk to it. `refuse_rcpt` makes it answer RCPT with a given reply.
 from __future__ import annotations
 
 import asyncio
+import email
+import smtplib
 import threading
 from dataclasses import dataclass, field
+from email import policy
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
@@ -27,6 +30,9 @@ class _Handler:
     received: list[Received] = field(default_factory=list)
     refuse_rcpt: str | None = None
     arrived: threading.Condition = field(default_factory=threading.Condition)
+    autorespond_to: int | None = None
+    autorespond_limit: int = 0
+    autoresponses: int = 0
 
     async def handle_RCPT(self, server, session: Session, envelope: Envelope, address: str, options) -> str:
         if self.refuse_rcpt:
@@ -38,7 +44,23 @@ class _Handler:
         with self.arrived:
             self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content)))
             self.arrived.notify_all()
+        if self.autorespond_to and self.autoresponses < self.autorespond_limit:
+            self.autoresponses += 1
+            asyncio.get_running_loop().run_in_executor(None, self._answer, bytes(envelope.original_content))
         return "250 Message accepted"
+
+    def _answer(self, original: bytes) -> None:
+        """Reply like a careless vacation responder: no Auto-Submitted, no Precedence, a fresh Message-ID."""
+        mail = email.message_from_bytes(original, policy=policy.default)
+        reply_to = mail["Reply-To"] or mail["From"]
+        target = reply_to.addresses[0].addr_spec
+        sender = mail["To"].addresses[0].addr_spec
+        answer = (f"From: {sender}\r\nTo: {target}\r\nSubject: Re: {mail['Subject']}\r\n"
+                  f"Message-ID: <auto-{self.autoresponses}@responder.example>\r\n"
+                  f"In-Reply-To: {mail['Message-ID']}\r\nReferences: {mail['Message-ID']}\r\n\r\n"
+                  "I am away until Monday and will read your message then.\r\n").encode()
+        with smtplib.SMTP("127.0.0.1", self.autorespond_to, timeout=10) as client:
+            client.sendmail(sender, [target], answer)
 
 
 class SmtpSink:
@@ -57,6 +79,11 @@ class SmtpSink:
 
     def refuse_rcpt(self, reply: str | None) -> None:
         self.handler.refuse_rcpt = reply
+
+    def autorespond(self, listener_port: int, limit: int) -> None:
+        """Answer each received mail (at most `limit` times) by mailing the listener on `listener_port`."""
+        self.handler.autorespond_to = listener_port
+        self.handler.autorespond_limit = limit
 
     def __enter__(self) -> "SmtpSink":
         self._thread.start()

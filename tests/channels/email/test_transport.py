@@ -129,3 +129,18 @@ def test_smtputf8_mail_is_accepted(make_platform):
         client.sendmail("josé@exämple.com", ["help@localhost"], raw, mail_options=["SMTPUTF8"])
     platform.work()
     assert [case["message_count"] for case in cases(platform)] == [1]
+
+
+def test_autoresponder_ping_pong_ends_after_one_acknowledgment(make_platform, sink):
+    platform = make_platform(**email_overrides(sink))
+    port = smtp_port(platform)
+    sink.autorespond(port, limit=20)
+    send(port, complaint(7))
+    for _ in range(15):  # bounded: the responder would answer up to 20 times
+        platform.work()
+        sink.wait_for(len(sink.received) + 1, timeout=0.3)
+    platform.work()
+    assert sink.handler.autoresponses == 1
+    assert len(sink.received) == 1
+    [case] = cases(platform)
+    assert case["message_count"] == 2
