@@ -1,19 +1,20 @@
 """Attachments of an email: metadata for the Message, bytes for the data directory.
 
-Bytes are stored content-addressed (`attachments/email/<sha256>`), with no
-original name, no execute bit, and never unpacked or opened.
+Bytes are stored content-addressed (`attachments/email/<sha256>`), sealed
+with the data keys (frontdesk.privacy.vault), with no original name, no
+execute bit, and never unpacked or opened.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from collections.abc import Iterator
 from email.message import EmailMessage, Message
 from pathlib import Path
 
 from frontdesk.models import Attachment
+from frontdesk.privacy.vault import Vault
 
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]+")
 
@@ -56,17 +57,7 @@ def attachment_parts(message: EmailMessage) -> Iterator[tuple[Attachment, bytes]
         ), payload
 
 
-def store_attachments(message: EmailMessage, data_dir: Path) -> list[Path]:
-    """Write each attachment's bytes once under `data_dir/attachments/email/`; return their paths."""
-    folder = Path(data_dir) / "attachments" / "email"
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for attachment, payload in attachment_parts(message):
-        path = folder / attachment.sha256
-        if not path.exists():
-            temporary = folder / f".{attachment.sha256}.{os.getpid()}.tmp"
-            with open(temporary, "wb", opener=lambda name, flags: os.open(name, flags, 0o600)) as handle:
-                handle.write(payload)
-            temporary.replace(path)
-        paths.append(path)
-    return paths
+def store_attachments(message: EmailMessage, vault: Vault) -> list[Path]:
+    """Write each attachment's bytes once, sealed with the data keys, as `attachments/email/<sha256>` in the vault;
+    return their paths."""
+    return [vault.put("email", attachment.sha256, payload) for attachment, payload in attachment_parts(message)]
