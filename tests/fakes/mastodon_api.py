@@ -79,6 +79,11 @@ class FakeMastodonApi(RecordingApi):
         app.router.add_get("/api/v1/statuses/{status_id}/context", self._context)
         app.router.add_post("/api/v1/statuses", self._post_status)
 
+    def rate_limit_headers(self, reset: int) -> dict[str, str]:
+        """Mastodon's rate-limit headers: the reset is an ISO 8601 time."""
+        at = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(reset))
+        return {"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": at}
+
     async def _me(self, request: web.Request) -> web.Response:
         return web.json_response(self.me)
 

@@ -111,7 +111,11 @@ class RecordingApi:
         if fault is None:
             return await handler(request)
         self.faults.remove(fault)
-        return await _misbehave(fault)
+        return await _misbehave(fault, self.rate_limit_headers(int(time.time() + fault.reset_in)))
+
+    def rate_limit_headers(self, reset: int) -> dict[str, str]:
+        """X's rate-limit headers for a 429 whose window resets at epoch second `reset`."""
+        return {"x-rate-limit-limit": "180", "x-rate-limit-remaining": "0", "x-rate-limit-reset": str(reset)}
 
 
 async def _body(request: web.Request) -> Any:
@@ -136,6 +140,7 @@ class FakeXApi(RecordingApi):
         self.blocked_by: set[str] = set()
         self.closed_dms: set[str] = set()
         self._next_id = 1900000000000000000
+        self._sorted: dict = {}
 
     def add_page(self, body: dict, mentions: bool = True) -> list[str]:
         """Load a recorded page: its tweets (as mentions of us, by default), users and referenced tweets."""
@@ -198,8 +203,7 @@ class FakeXApi(RecordingApi):
 
     def _page(self, ids: list[str], query) -> dict:
         since, until = int(query.get("since_id", 0)), int(query.get("until_id", 0)) or None
-        chosen = sorted((int(i) for i in ids if i not in self.gone_tweets), reverse=True)
-        chosen = [i for i in chosen if i > since and (until is None or i < until)]
+        chosen = [i for i in self._newest_first(ids) if i > since and (until is None or i < until)]
         start = int(query.get("pagination_token") or query.get("next_token") or 0)
         size = int(query.get("max_results", 10))
         window = [self.tweets[str(i)] for i in chosen[start:start + size]]
@@ -213,6 +217,12 @@ class FakeXApi(RecordingApi):
         if "expansions" in query:
             self._expand(page, window)
         return page
+
+    def _newest_first(self, ids: list[str]) -> list[int]:
+        key = (id(ids), len(ids), len(self.gone_tweets))
+        if self._sorted.get("key") != key:
+            self._sorted = {"key": key, "ids": sorted((int(i) for i in ids if i not in self.gone_tweets), reverse=True)}
+        return self._sorted["ids"]
 
     def _expand(self, page: dict, window: list[dict]) -> None:
         user_ids = {t.get("author_id") for t in window} | {t.get("in_reply_to_user_id") for t in window}
@@ -274,12 +284,10 @@ def _not_found(kind: str, resource_id: str) -> dict:
     }
 
 
-async def _misbehave(fault: Fault) -> web.Response:
+async def _misbehave(fault: Fault, rate_limit_headers: dict[str, str]) -> web.Response:
     if fault.kind == "rate_limit":
-        reset = int(time.time() + fault.reset_in)
         response = _problem(429, "Too Many Requests", "Too Many Requests")
-        response.headers.update({"x-rate-limit-limit": "180", "x-rate-limit-remaining": "0",
-                                 "x-rate-limit-reset": str(reset)})
+        response.headers.update(rate_limit_headers)
         return response
     if fault.kind == "stall":
         await asyncio.sleep(fault.seconds)
