@@ -34,10 +34,13 @@ class Composed:
     data: bytes
 
 
-def message_id_for(idempotency_key: str, domain: str) -> str:
-    """Our Message-ID for a delivery: the same key always gives the same id, in our domain."""
-    token = hashlib.sha256(idempotency_key.encode()).hexdigest()[:32] if idempotency_key else secrets.token_hex(16)
-    return f"fd.{token}@{domain}"
+def message_id_for(idempotency_key: str, domain: str, reply_token: str | None = None) -> str:
+    """Our Message-ID for a delivery: the same key always gives the same id, in our domain.
+
+    With the case's reply token inside, a reply that quotes only this id still finds its case.
+    """
+    digest = hashlib.sha256(idempotency_key.encode()).hexdigest() if idempotency_key else secrets.token_hex(32)
+    return f"fd.{reply_token}.{digest[:16]}@{domain}" if reply_token else f"fd.{digest[:32]}@{domain}"
 
 
 def unsubscribe_url(base_url: str, path: str, token: str) -> str:
@@ -54,7 +57,9 @@ def compose(
     now: datetime,
 ) -> Composed:
     """Build the mail for `rendered` to `target`; HeaderInjectionError when a value cannot be written safely."""
-    message_id = message_id_for(rendered.idempotency_key, settings.domain)
+    case_id = rendered.meta.get("case_id", "")
+    reply_token = codec.reply_token(int(case_id)) if case_id.isdigit() else None
+    message_id = message_id_for(rendered.idempotency_key, settings.domain, reply_token)
     opt_out = unsubscribe_url(organisation.dashboard_url, settings.unsubscribe_path, codec.unsubscribe_token(target))
     body = rendered.text
     if rendered.meta.get("commercial") == "true":
@@ -71,7 +76,7 @@ def compose(
         raw_header("Auto-Submitted", "auto-replied" if rendered.kind in ("ack", "reply") else "auto-generated"),
         raw_header("X-Auto-Response-Suppress", "All"),
         raw_header("X-Loop", settings.loop_id),
-        *_reply_to(rendered, settings, codec),
+        *_reply_to(reply_token, settings),
         raw_header("List-Unsubscribe", f"<{opt_out}>, <mailto:{settings.from_address}?subject=unsubscribe>"),
         raw_header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
         raw_header("MIME-Version", "1.0"),
@@ -103,10 +108,9 @@ def _threading(reply_to: dict[str, str]) -> list[str]:
     return [header for header in headers if header]
 
 
-def _reply_to(rendered: Rendered, settings: EmailSenderSettings, codec: TokenCodec) -> list[str]:
+def _reply_to(reply_token: str | None, settings: EmailSenderSettings) -> list[str]:
     """`reply+<token>@` so a customer's answer finds its case even without threading headers."""
-    case_id = rendered.meta.get("case_id", "")
-    if not case_id.isdigit():
+    if reply_token is None:
         return []
     domain = settings.from_address.rpartition("@")[2]
-    return [address_header("Reply-To", f"reply+{codec.reply_token(int(case_id))}@{domain}")]
+    return [address_header("Reply-To", f"reply+{reply_token}@{domain}")]

@@ -12,13 +12,16 @@ import logging
 
 from aiohttp import web
 
+from channels.email.guard import split_header_block
 from channels.email.imap import poll_mailbox
 from channels.email.parse import ParseOptions, parse_email
 from channels.email.reports import attach_report, is_report
+from channels.email.threading import reply_case
 from channels.email.transport import start_listener
 from channels.email.unsubscribe import UnsubscribeRoutes
 from config.email import EmailChannelSettings, EmailParseLimits
 from frontdesk.channel import Accept, ChannelContext
+from frontdesk.errors import MalformedPayloadError
 from frontdesk.models import Message, RawInbound
 
 log = logging.getLogger(__name__)
@@ -36,17 +39,29 @@ class EmailAdapter:
         self.smtp_port: int | None = None
         self.listening = asyncio.Event()
         sender = context.settings.outbound.email
+        self.codec = sender.codec(context.settings.data_dir)
         # Parsing happens in workers, which call `parse` on the class: what it needs travels in meta.
-        self.meta = {"loop_id": sender.loop_id}
+        self.meta = {"loop_id": sender.loop_id, "subject_window_days": str(settings.subject_thread_window.days)}
         custom_limits = settings.limits.model_dump(exclude_defaults=True)
         if custom_limits:
             self.meta["limits"] = json.dumps(custom_limits)
+
+    def intake_meta(self, body: bytes, recipients: list[str]) -> dict[str, str]:
+        """The meta recorded with a raw mail: parse options, and the case a genuine reply token names."""
+        try:
+            header_text = split_header_block(body, EmailParseLimits()).decode("ascii", "replace")
+        except MalformedPayloadError:
+            return dict(self.meta)
+        case_id = reply_case(self.codec, header_text, recipients)
+        return {**self.meta, "reply_case": str(case_id)} if case_id is not None else dict(self.meta)
 
     @staticmethod
     def parse(raw: RawInbound) -> Message:
         """See channels.email.parse.parse_email; options come from the meta the transport recorded."""
         limits = EmailParseLimits(**json.loads(raw.meta["limits"])) if raw.meta.get("limits") else EmailParseLimits()
-        options = ParseOptions(limits=limits, loop_id=raw.meta.get("loop_id") or ParseOptions.loop_id)
+        days = raw.meta.get("subject_window_days", "")
+        options = ParseOptions(limits=limits, loop_id=raw.meta.get("loop_id") or ParseOptions.loop_id,
+                               subject_window_days=int(days) if days.isdigit() else ParseOptions.subject_window_days)
         return parse_email(raw, options)
 
     @staticmethod
@@ -63,13 +78,13 @@ class EmailAdapter:
     async def run(self, accept: Accept) -> None:
         """Run the SMTP listener (when enabled) and one poller per IMAP mailbox until cancelled."""
         server = None
-        tasks = [asyncio.create_task(poll_mailbox(mailbox, self.context, accept, self.meta),
+        tasks = [asyncio.create_task(poll_mailbox(mailbox, self.context, accept, self.intake_meta),
                                      name=f"email:imap:{mailbox.name}") for mailbox in self.settings.imap]
         for task in tasks:
             task.add_done_callback(_log_death)
         try:
             if self.settings.smtp.enabled:
-                server = await start_listener(self.settings, accept, self.meta)
+                server = await start_listener(self.settings, accept, self.intake_meta)
                 self.smtp_port = server.sockets[0].getsockname()[1]
             self.listening.set()
             await asyncio.Event().wait()

@@ -38,8 +38,7 @@ def cursor_name(mailbox: ImapMailboxSettings) -> str:
     return f"email:imap:{mailbox.name}"
 
 
-async def poll_mailbox(mailbox: ImapMailboxSettings, context: ChannelContext, accept: Accept,
-                       meta: dict[str, str]) -> None:
+async def poll_mailbox(mailbox: ImapMailboxSettings, context: ChannelContext, accept: Accept, intake_meta) -> None:
     """Poll one mailbox until cancelled: lock, connect, catch up, wait; reconnect with backoff and jitter."""
     failures = 0
     ttl = max(30.0, 3 * (mailbox.poll_interval + mailbox.socket_timeout).total_seconds())
@@ -55,7 +54,7 @@ async def poll_mailbox(mailbox: ImapMailboxSettings, context: ChannelContext, ac
                 if lock is not None and not (held := await run(lock.acquire)):
                     await asyncio.sleep(mailbox.poll_interval.total_seconds())
                     continue
-                await MailboxSession(mailbox, context, accept, meta, lock, ttl, run).run()
+                await MailboxSession(mailbox, context, accept, intake_meta, lock, ttl, run).run()
             except RETRYABLE as error:
                 failures += 1
                 delay = min(mailbox.max_backoff.total_seconds(), 0.5 * 2 ** min(failures, 16))
@@ -79,11 +78,11 @@ class MailboxSession:
     """One connection's life: select, then catch up and wait, until an error or cancellation."""
 
     def __init__(self, mailbox: ImapMailboxSettings, context: ChannelContext, accept: Accept,
-                 meta: dict[str, str], lock, ttl: float, run):
+                 intake_meta, lock, ttl: float, run):
         self.mailbox = mailbox
         self.context = context
         self.accept = accept
-        self.meta = meta
+        self.intake_meta = intake_meta
         self.lock = lock
         self.ttl = ttl
         self.run_blocking = run
@@ -157,7 +156,8 @@ class MailboxSession:
         """Accept every message past the cursor (one batch), then advance it; returns how many were fetched."""
         messages = await self.run_blocking(self._fetch_new)
         for uid, body in messages:
-            meta = {**self.meta, "mailbox": self.mailbox.name, "uid": str(uid), "uidvalidity": str(self.uidvalidity)}
+            meta = {**self.intake_meta(body, []), "mailbox": self.mailbox.name, "uid": str(uid),
+                    "uidvalidity": str(self.uidvalidity)}
             await self.accept("email", external_id(body), body, content_type="message/rfc822", meta=meta)
         if messages:
             await self.run_blocking(self._commit, [uid for uid, _ in messages])

@@ -20,6 +20,7 @@ from channels.email.attachments import attachment_parts
 from channels.email.body import body_text, clean
 from channels.email.guard import Deadline, check_headers, parse_bounded, raw_headers, split_header_block
 from channels.email.markers import delivery_report, header_values, mail_flags
+from channels.email.threading import case_reference, subject_keys
 from config.email import EmailParseLimits
 from frontdesk.errors import MalformedPayloadError
 from frontdesk.models import FLAG_BOUNCE, Contact, Message, RawInbound
@@ -37,6 +38,7 @@ class ParseOptions:
 
     limits: EmailParseLimits = EmailParseLimits()
     loop_id: str = "frontdesk@localhost"
+    subject_window_days: int = 14
 
 
 def message_ids(value: str) -> list[str]:
@@ -85,11 +87,16 @@ def parse_email(raw: RawInbound, options: ParseOptions = ParseOptions()) -> Mess
     own_ids = tuple(message_ids(_first(message, "message-id"))[:1])
     thread_refs = _thread_refs(message)
     reply_to = _reply_to(message, address, own_ids, thread_refs)
+    sent_at = _sent_at(message, raw.received_at)
     if FLAG_BOUNCE in flags:
         report = delivery_report(message, headers)
         reply_to.update({f"report_{key}": value for key, value in report.items()})
         if report.get("message_id"):
             thread_refs = tuple(dict.fromkeys((report["message_id"], *thread_refs)))
+    else:
+        hints, subject_ids = _hints(raw.meta, address, reply_to["subject"], sent_at, options.subject_window_days)
+        thread_refs = tuple(dict.fromkeys((*hints, *thread_refs, *subject_ids)))
+        own_ids += subject_ids[:1]
     deadline.check("headers")
     text = body_text(message, limits.max_text_chars)
     deadline.check("body")
@@ -102,7 +109,7 @@ def parse_email(raw: RawInbound, options: ParseOptions = ParseOptions()) -> Mess
         subject=reply_to["subject"] or None,
         thread_refs=thread_refs,
         own_ids=own_ids,
-        sent_at=_sent_at(message, raw.received_at),
+        sent_at=sent_at,
         received_at=raw.received_at,
         attachments=tuple(attachment for attachment, _ in attachment_parts(message)),
         flags=flags,
@@ -150,6 +157,15 @@ def _thread_refs(message: EmailMessage) -> tuple[str, ...]:
     references = message_ids(_first(message, "references"))
     ordered = message_ids(_first(message, "in-reply-to")) + list(reversed(references))
     return tuple(dict.fromkeys(ordered))[:_MAX_REFS]
+
+
+def _hints(meta: dict[str, str], address: str, subject: str, sent_at: datetime, window_days: int):
+    """Thread hints first (our verified reply token, a case reference), subject keys last; see channels.email.threading."""
+    hints = [f"case:{meta['reply_case']}"] if meta.get("reply_case", "").isdigit() else []
+    reference = case_reference(subject)
+    if reference is not None:
+        hints.append(f"case-ref:{reference}")
+    return hints, subject_keys(address, subject, sent_at, window_days) or ()
 
 
 def _reply_to(message: EmailMessage, address: str, own_ids: tuple[str, ...], refs: tuple[str, ...]) -> dict[str, str]:

@@ -14,6 +14,7 @@ import asyncio
 import hmac
 import logging
 import ssl
+from collections.abc import Callable
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
@@ -26,6 +27,8 @@ log = logging.getLogger(__name__)
 logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 CONTENT_TYPE = "message/rfc822"
+# (raw bytes, envelope recipients) -> the meta to record with the raw message
+IntakeMeta = Callable[[bytes, list[str]], dict[str, str]]
 TEMPFAIL = "451 4.3.0 Temporary failure, please try again later"
 
 
@@ -46,11 +49,11 @@ class Recipients:
 class IntakeHandler:
     """aiosmtpd handler hooks: RCPT policy, and DATA through `accept`."""
 
-    def __init__(self, settings: EmailChannelSettings, accept: Accept, meta: dict[str, str]):
+    def __init__(self, settings: EmailChannelSettings, accept: Accept, intake_meta: IntakeMeta):
         self.settings = settings
         self.recipients = Recipients(settings.smtp)
         self.accept = accept
-        self.meta = meta
+        self.intake_meta = intake_meta
 
     async def handle_RCPT(self, server, session: Session, envelope: Envelope, address: str, options) -> str:
         if not self.recipients.accepts(address):
@@ -62,9 +65,9 @@ class IntakeHandler:
 
     async def handle_DATA(self, server, session: Session, envelope: Envelope) -> str:
         body = bytes(envelope.original_content or b"")
-        meta = {**self.meta, "sender": envelope.mail_from or "", "recipients": " ".join(envelope.rcpt_tos),
-                "peer": str(session.peer[0]) if session.peer else ""}
         try:
+            meta = {**self.intake_meta(body, envelope.rcpt_tos), "sender": envelope.mail_from or "",
+                    "recipients": " ".join(envelope.rcpt_tos), "peer": str(session.peer[0]) if session.peer else ""}
             accepted = await self.accept("email", external_id(body), body,
                                          content_type=CONTENT_TYPE, meta=meta)
         except Exception as error:  # whatever broke behind us, the sender must keep the mail and retry
@@ -117,10 +120,10 @@ def _authenticator(settings: SmtpListenerSettings):
     return authenticate
 
 
-async def start_listener(settings: EmailChannelSettings, accept: Accept, meta: dict[str, str]) -> asyncio.Server:
+async def start_listener(settings: EmailChannelSettings, accept: Accept, intake_meta: IntakeMeta) -> asyncio.Server:
     """Listen on `settings.smtp.host:port` (port 0 picks one); the caller closes the returned server."""
     smtp = settings.smtp
-    handler = IntakeHandler(settings, accept, meta)
+    handler = IntakeHandler(settings, accept, intake_meta)
     sessions = [0]
     tls_context = _tls_context(smtp)
     authenticator = _authenticator(smtp)

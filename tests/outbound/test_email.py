@@ -49,7 +49,9 @@ def ack(**fields) -> Rendered:
 
 def test_acknowledgment_threads_and_carries_loop_and_opt_out_headers(sink, tmp_path):
     result = make_sender(sink, tmp_path).send("ann@customer.example", ack())
-    assert result.ok and result.provider_id == message_id_for("ack:01ABC", "shop.example")
+    token = TokenCodec(SECRET.encode()).reply_token(12)
+    assert result.ok and result.provider_id == message_id_for("ack:01ABC", "shop.example", token)
+    assert result.provider_id.startswith(f"fd.{token}.")
     [mail] = sink.wait_for(1)
     assert mail.mail_from == "help@shop.example" and mail.rcpt_tos == ["ann@customer.example"]
     parsed = email.message_from_bytes(mail.data, policy=policy.default)

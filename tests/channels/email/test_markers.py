@@ -72,7 +72,8 @@ def test_reply_to_carries_what_the_acknowledgment_needs():
     body = PLAIN + (b"Reply-To: Ann Desk <desk@example.com>\r\nIn-Reply-To: <p2@x>\r\n"
                     b"References: <p0@x> <p1@x>\r\n <p2@x>\r\n\r\nhello")
     message = parse_email(raw_of(body))
-    assert message.thread_refs == ("p2@x", "p1@x", "p0@x")
+    assert message.thread_refs[:3] == ("p2@x", "p1@x", "p0@x")
+    assert [ref[:8] for ref in message.thread_refs[3:]] == ["subject:", "subject:"]
     assert message.reply_to == {
         "address": "desk@example.com", "message_id": "m1@example.com",
         "references": "p0@x p1@x p2@x m1@example.com", "subject": "my order",
