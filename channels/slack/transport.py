@@ -67,7 +67,9 @@ def build_app(settings: SlackChannelSettings, accept: Accept, actions: PageActio
         raise ConfigError(
             f"channels.slack.signing_secret: empty; set the environment variable {settings.signing_secret_env}")
     app = AsyncApp(
-        client=client or web_client(settings), signing_secret=secret or "socket-mode-needs-no-signature",
+        client=client or web_client(settings), signing_secret=secret,
+        # Socket Mode messages are not signed: the app-level token authenticates the connection.
+        request_verification_enabled=not settings.socket_mode,
         process_before_response=True, logger=logging.getLogger("channels.slack.bolt"),
     )
     events = SlackEvents(settings, app, accept, actions)
