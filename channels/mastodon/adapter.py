@@ -5,7 +5,10 @@ Mastodon's REST API (https://docs.joinmastodon.org/client/intro/) through Mastod
 
 from __future__ import annotations
 
+import asyncio
+
 from channels.mastodon import parse as mastodon_parse
+from channels.mastodon.stream import stream_wakeups
 from channels.mastodon.transport import MastodonPoller
 from config.social import MastodonChannelSettings
 from frontdesk.channel import Accept, ChannelContext
@@ -30,6 +33,11 @@ class MastodonAdapter:
         return mastodon_parse.parse(raw)
 
     async def run(self, accept: Accept) -> None:
-        """Poll every stream until cancelled, under the account's lock."""
+        """Poll every stream until cancelled, under the account's lock; pushed mentions make a poll come early."""
         ttl = max(3 * self.settings.poll_interval.total_seconds(), 60.0)
-        await PollLoop(self.poller, self.context.lock, f"mastodon:{self.settings.account}", ttl).run(accept)
+        loop = PollLoop(self.poller, self.context.lock, f"mastodon:{self.settings.account}", ttl)
+        if not self.settings.streaming:
+            await loop.run(accept)
+            return
+        reconnect = self.settings.stream_reconnect.total_seconds()
+        await asyncio.gather(loop.run(accept), stream_wakeups(self.poller.client, loop.wake, reconnect))

@@ -10,6 +10,7 @@ status. Mastodon.py takes the base URL directly, so no seam is needed.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from pathlib import Path
@@ -35,6 +36,8 @@ class FakeMastodonApi(RecordingApi):
         self.me: dict = load_fixture("notifications__mention_and_follow.json")[0]["status"]["mentions"][0] | {
             "display_name": "Mastodon.py test", "locked": False}
         self.statuses: dict[str, dict] = {}
+        self.streaming = True
+        self._streams: list[tuple[asyncio.AbstractEventLoop, asyncio.Queue]] = []
         self.notifications: list[dict] = []
         self.tags: dict[str, list[str]] = {}
         self.idempotency: dict[str, dict] = {}
@@ -64,8 +67,11 @@ class FakeMastodonApi(RecordingApi):
             "mentions": [{"id": self.me["id"], "acct": self.me["acct"]}], "tags": [{"name": t} for t in tags],
         }
         self.statuses[status_id] = status
-        self.notifications.append({"id": self.new_id(), "type": "mention", "created_at": status["created_at"],
-                                   "account": account, "status": status})
+        notification = {"id": self.new_id(), "type": "mention", "created_at": status["created_at"],
+                        "account": account, "status": status}
+        self.notifications.append(notification)
+        for loop, queue in self._streams:
+            loop.call_soon_threadsafe(queue.put_nowait, notification)
         for tag in tags:
             self.tags.setdefault(tag.lower(), []).append(status_id)
         return status
@@ -78,11 +84,43 @@ class FakeMastodonApi(RecordingApi):
         app.router.add_get("/api/v2/search", self._search)
         app.router.add_get("/api/v1/statuses/{status_id}/context", self._context)
         app.router.add_post("/api/v1/statuses", self._post_status)
+        app.router.add_get("/api/v1/instance", self._instance)
+        app.router.add_get("/api/v1/timelines/public", self._public)
+        app.router.add_get("/api/v1/streaming/user/notification", self._stream)
 
     def rate_limit_headers(self, reset: int) -> dict[str, str]:
         """Mastodon's rate-limit headers: the reset is an ISO 8601 time."""
         at = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(reset))
         return {"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": at}
+
+    async def _instance(self, request: web.Request) -> web.Response:
+        base = f"{request.scheme}://{request.host}"
+        return web.json_response({"uri": request.host, "title": "Fake", "version": "4.2.0",
+                                  "urls": {"streaming_api": base.replace("http", "ws", 1)}})
+
+    async def _public(self, request: web.Request) -> web.Response:
+        return web.json_response([])
+
+    async def _stream(self, request: web.Request) -> web.StreamResponse:
+        """Server-sent events: `event: notification` with the notification as data, and heartbeats."""
+        if not self.streaming:
+            return web.json_response({"error": "Streaming unavailable"}, status=503)
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
+        await response.prepare(request)
+        queue: asyncio.Queue = asyncio.Queue()
+        entry = (asyncio.get_running_loop(), queue)
+        self._streams.append(entry)
+        try:
+            await response.write(b":thump\n\n")
+            while True:
+                try:
+                    notification = await asyncio.wait_for(queue.get(), timeout=1.0)
+                except asyncio.TimeoutError:
+                    await response.write(b":thump\n\n")
+                    continue
+                await response.write(f"event: notification\ndata: {json.dumps(notification)}\n\n".encode())
+        finally:
+            self._streams.remove(entry)
 
     async def _me(self, request: web.Request) -> web.Response:
         return web.json_response(self.me)
