@@ -29,12 +29,12 @@ def verify(config_path, case_ids, as_json) -> None:
     report = verify_chains(sessions, list(case_ids) or None)
     if as_json:
         click.echo(json.dumps({"ok": report.ok, "cases": report.cases, "events": report.events,
-                               "tombstones": report.tombstones,
+                               "tombstones": report.tombstones, "anchor": report.anchor,
                                "broken": [link.__dict__ for link in report.broken]}))
     else:
         click.echo(f"{report.events} events in {report.cases} cases, {report.tombstones} erasure tombstones")
         if report.ok:
-            click.echo("all chains verify")
+            click.echo(f"all chains verify; anchor {report.anchor}")
         else:
             click.echo(f"first broken link: {report.first}")
             for link in report.broken[1:]:

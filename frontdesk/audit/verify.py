@@ -12,6 +12,7 @@ hash matches; and the last hash and number equal the case's `chain_head` and
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 
@@ -46,6 +47,14 @@ class VerifyReport:
     events: int = 0
     tombstones: int = 0
     broken: list[BrokenLink] = field(default_factory=list)
+    _anchor: "hashlib._Hash" = field(default_factory=hashlib.sha256, repr=False)
+
+    @property
+    def anchor(self) -> str:
+        """SHA-256 over every verified case's head (`<case>:<seq>:<hash>` lines in case order): keep it
+        outside the database, and a later verify that gives another anchor for the same cases shows a
+        chain was rewritten as a whole."""
+        return self._anchor.hexdigest()
 
     @property
     def ok(self) -> bool:
@@ -128,6 +137,8 @@ def _close(walk: _Walk, head: tuple[int, str] | None, report: VerifyReport) -> N
                                  f"chain ends at #{walk.seq} but the case's head is #{head[0]} (events removed)")
     if walk.broken is not None:
         report.broken.append(walk.broken)
+    else:
+        report._anchor.update(f"{walk.case_id}:{walk.seq}:{walk.previous}\n".encode())
 
 
 def _heads(session: Session, case_ids: list[int] | None) -> dict[int, tuple[int, str]]:

@@ -16,9 +16,11 @@ ACTOR_OPTION = click.option("--actor", default=None, help="Who asks (recorded in
 
 def open_store(settings):
     """A migrated session factory on the configured store, with the data keys attached."""
+    from frontdesk.cli import setup_logging
     from frontdesk.privacy.setup import apply_record_policy
     from frontdesk.store.db import make_engine, make_sessions, migrate
 
+    setup_logging(settings.log_level)
     engine = make_engine(settings.effective_database_url)
     try:
         apply_record_policy(settings, engine)

@@ -129,3 +129,24 @@ def test_events_written_before_the_chain_existed_are_chained_by_the_migration(tm
     with make_sessions(engine).begin() as session:
         assert add_event(session, 1, "router", "later").seq == 4
     assert verify_chains(make_sessions(engine)).ok
+
+
+def test_a_chain_recomputed_after_an_edit_verifies_but_changes_the_anchor(sessions):
+    from frontdesk.audit.chain import GENESIS, content_digest, link_hash, normalise
+
+    case_id = open_case(sessions, events=3)
+    anchor = verify_chains(sessions).anchor
+    assert verify_chains(sessions).anchor == anchor
+    with sessions.begin() as session:
+        rows = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq)).all()
+        previous = GENESIS
+        for row in rows:
+            data, text_ = normalise({"number": 99} if row.seq == 2 else row.data)
+            digest = content_digest(row.salt, row.at, row.actor, row.kind, text_)
+            link = link_hash(previous, case_id, row.seq, digest)
+            session.execute(update(CaseEvent).where(CaseEvent.id == row.id).values(
+                data=data, digest=digest, prev_hash=previous, hash=link))
+            previous = link
+        session.execute(update(Case).where(Case.id == case_id).values(chain_head=previous))
+    forged = verify_chains(sessions)
+    assert forged.ok and forged.anchor != anchor
