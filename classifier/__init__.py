@@ -1,0 +1,44 @@
+"""Urgency, categories, calibrated scores, reasons and sentiment for one message.
+
+`classify(text, subject)` and `classify_many(items)` run the shipped linear
+model (`classifier/data/model.npz`, rebuilt by `python -m classifier.train`)
+and the guards, and combine them by `Thresholds`. Pure computation: this
+package never touches the store or the queue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from classifier.judge import Thresholds, judge
+from classifier.model import LinearModel, shipped
+from classifier.text import prepare
+from frontdesk.models import Classification
+
+__all__ = ["Thresholds", "classify", "classify_many"]
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+def classify(text: str, subject: str | None = None, thresholds: Thresholds = DEFAULT_THRESHOLDS,
+             model: LinearModel | None = None) -> Classification:
+    """Classify one message (its text and, for email, its subject)."""
+    return classify_many([(text, subject)], thresholds, model)[0]
+
+
+def classify_many(items: Iterable[str | tuple[str, str | None]], thresholds: Thresholds = DEFAULT_THRESHOLDS,
+                  model: LinearModel | None = None) -> list[Classification]:
+    """Classify many messages at once, in order; each item is a text or a (text, subject) pair."""
+    model = model or shipped()
+    pairs = [(item, None) if isinstance(item, str) else item for item in items]
+    if not pairs:
+        return []
+    prepared = [prepare(text, subject) for text, subject in pairs]
+    vectored = [model.vector_for(item) for item in prepared]
+    probabilities = model.probabilities([vector for vector, _, _ in vectored]).tolist()
+    results = []
+    for row, (text, _) in enumerate(pairs):
+        scores = dict(zip(model.heads, probabilities[row]))
+        vector, positive, negative = vectored[row]
+        results.append(judge(text, prepared[row], scores, model, vector, positive, negative, thresholds))
+    return results

@@ -1,0 +1,123 @@
+"""Judgement benchmark: how well Frontdesk's classifier (and, later, threading) judges real data.
+
+Run from the repository root:  .venv/bin/python bench/judgement.py [--only NAME ...]
+Each figure is printed with the command that reproduces it; the last line
+holds the headline figures as `name=value` pairs. Corpora are read from
+shared/datasets beside the repository (or $FRONTDESK_DATASETS); complaints-dev
+is only measured on, never trained on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.judgement_scoring import macro_f1, per_class  # noqa: E402
+from classifier import Thresholds, classify_many  # noqa: E402
+from classifier.corpora import (  # noqa: E402
+    datasets_root, load_authored, load_complaints, load_crisislex, load_davidson,
+)
+from classifier.features import TROUBLE  # noqa: E402
+from classifier.text import prepare  # noqa: E402
+from classifier.train import build_model, training_examples  # noqa: E402
+
+COMMAND = ".venv/bin/python bench/judgement.py --only {name}"
+FEATURE_CACHE: dict = {}
+URGENCY_TO_CRISIS = {"critical": "high", "high": "high", "normal": "normal", "low": "low"}
+
+
+def complaints(root: Path) -> dict[str, float]:
+    """complaints-dev: macro-F1 of "needs a case" (urgency >= normal) vs low, with and without guards."""
+    data = load_complaints(root)
+    gold = [label for _, label in data]
+    texts = [text for text, _ in data]
+    figures = {}
+    for name, thresholds in (("complaints_macro_f1", Thresholds()),
+                             ("complaints_macro_f1_no_guards", Thresholds(guards=False))):
+        predicted = [int(result.urgency != "low") for result in classify_many(texts, thresholds)]
+        figures[name] = macro_f1(gold, predicted, (0, 1))
+    keyword = [int(any(token in TROUBLE for token in prepare(text).tokens)) for text in texts]
+    figures["complaints_keyword_baseline_f1"] = macro_f1(gold, keyword, (0, 1))
+    return figures
+
+
+def crisis(root: Path) -> dict[str, float]:
+    """CrisisLexT26: three-class macro-F1, leave-one-event-out (a model trained without each event)."""
+    base = [example for example in training_examples(root) if example.source != "crisislex"]
+    events = load_crisislex(root)
+    gold: list[str] = []
+    predicted: list[str] = []
+    for event in sorted({example.group for example in events}):
+        held = [example for example in events if example.group == event]
+        model = build_model(base + [example for example in events if example.group != event],
+                            cache=FEATURE_CACHE)
+        results = classify_many([example.text for example in held], model=model)
+        gold.extend(example.gold for example in held)
+        predicted.extend(URGENCY_TO_CRISIS[result.urgency] for result in results)
+        print(f"  {event}: macro-F1 {macro_f1([e.gold for e in held], predicted[-len(held):], CLASSES):.3f}",
+              flush=True)
+    for label, (precision, recall, f1) in per_class(gold, predicted, CLASSES).items():
+        print(f"  {label}: precision {precision:.3f} recall {recall:.3f} F1 {f1:.3f}")
+    return {"crisis_loeo_macro_f1": macro_f1(gold, predicted, CLASSES)}
+
+
+CLASSES = ("high", "normal", "low")
+
+
+def davidson(root: Path, thresholds: Thresholds = Thresholds()) -> dict[str, float]:
+    """Davidson: harassment (hate or offensive) vs neither, F1 of the harassment category, 5-fold CV."""
+    everything = training_examples(root)
+    tweets = load_davidson(root)
+    gold: list[int] = []
+    predicted: list[int] = []
+    for fold in range(5):
+        name = f"fold{fold}"
+        model = build_model([example for example in everything
+                             if not (example.source == "davidson" and example.group == name)],
+                            cache=FEATURE_CACHE)
+        held = [example for example in tweets if example.group == name]
+        results = classify_many([example.text for example in held], thresholds, model=model)
+        gold.extend(example.labels["harassment"] for example in held)
+        predicted.extend(int("harassment" in result.categories) for result in results)
+    precision, recall, f1 = per_class(gold, predicted, (1,))[1]
+    return {"davidson_harassment_f1": f1, "davidson_harassment_precision": precision,
+            "davidson_harassment_recall": recall}
+
+
+def speed(root: Path) -> dict[str, float]:
+    """Messages per second of classify_many on one core (best of five passes over the authored texts x 20)."""
+    texts = [example.text for example in load_authored()] * 20
+    classify_many(texts[:100])
+    best = 0.0
+    for _ in range(5):
+        started = time.perf_counter()
+        classify_many(texts)
+        best = max(best, len(texts) / (time.perf_counter() - started))
+    return {"classify_msgs_per_s": best}
+
+
+FIGURES = {"complaints": complaints, "crisis": crisis, "davidson": davidson, "speed": speed}
+
+
+def main() -> None:
+    """Run the chosen figures (all by default) and print them."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", nargs="*", choices=sorted(FIGURES), default=list(FIGURES))
+    arguments = parser.parse_args()
+    root = datasets_root()
+    headline: dict[str, float] = {}
+    for name in arguments.only:
+        started = time.perf_counter()
+        figures = FIGURES[name](root)
+        for key, value in figures.items():
+            print(f"{key} = {value:.4g}    ({COMMAND.format(name=name)}; {time.perf_counter() - started:.0f}s)")
+        headline.update(figures)
+    print(" ".join(f"{key}={value:.4g}" for key, value in headline.items()))
+
+
+if __name__ == "__main__":
+    main()

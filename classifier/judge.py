@@ -1,0 +1,108 @@
+"""From calibrated head scores and guards to urgency, categories and reasons.
+
+The combination is explicit: each urgency is reached by a named score passing a
+named threshold (`Thresholds`), and the reason says which.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from classifier import guards
+from classifier.lexicon import compound
+from classifier.model import LinearModel, Vector
+from classifier.text import Prepared
+from frontdesk.models import CATEGORIES, Classification, Reason
+
+HIGH_CATEGORIES = ("legal", "privacy", "harassment", "financial", "regulatory")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Calibrated-probability thresholds; every field is an operator setting (router `classifier:`).
+
+    critical: safety score for `critical`; safety_high: safety score for `high`
+    (also the cap when a negation guard fires); category: any other high-risk
+    category for `high` and for being listed; harassment: the same for
+    harassment, set apart because rude wording is common in ordinary complaints;
+    case: a complaint needing a case (`normal`); informative: an informative
+    report about an incident (`normal`).
+    """
+
+    critical: float = 0.6
+    safety_high: float = 0.4
+    category: float = 0.5
+    harassment: float = 0.9
+    case: float = 0.5
+    informative: float = 0.6
+    guards: bool = True
+
+    def for_category(self, category: str) -> float:
+        """The listing threshold of one category."""
+        if category == "safety":
+            return self.safety_high
+        return self.harassment if category == "harassment" else self.category
+
+
+def _model_reason(model: LinearModel, vector: Vector, head: str, score: float, why: str,
+                  direction: float = 1.0) -> Reason:
+    words = model.top_words(vector, head, direction=direction)
+    shown = ", ".join(f"'{word}'" for word, _ in words) or "no single word"
+    return Reason(source="model", name=f"model:{head}", score=round(score, 3),
+                  detail=f"{why}: {head} score {score:.2f}; words that weighed most: {shown}")
+
+
+def judge(text: str, prepared: Prepared, scores: dict[str, float], model: LinearModel,
+          vector: Vector, positive: float, negative: float, thresholds: Thresholds) -> Classification:
+    """Combine head scores, guards and thresholds into one Classification."""
+    reasons: list[Reason] = []
+    sentiment = compound(positive, negative)
+    safety = scores["safety"]
+    if thresholds.guards:
+        safety, sentiment, guard_reasons = _apply_guards(text, prepared, scores, sentiment, thresholds)
+        reasons.extend(guard_reasons)
+    categories = [name for name in CATEGORIES[:-1]
+                  if (safety if name == "safety" else scores[name]) >= thresholds.for_category(name)]
+    if safety >= thresholds.critical:
+        urgency, driver = "critical", "safety"
+    elif categories:
+        urgency, driver = "high", max(categories, key=lambda name: safety if name == "safety" else scores[name])
+    elif scores["case"] >= thresholds.case:
+        urgency, driver = "normal", "case"
+    elif scores["informative"] >= thresholds.informative:
+        urgency, driver = "normal", "informative"
+    else:
+        urgency, driver = "low", "case"
+    if urgency != "low" and not categories:
+        categories = ["service"]
+    driver_score = safety if driver == "safety" else scores[driver]
+    reasons.insert(0, _model_reason(model, vector, driver, driver_score, f"urgency {urgency}",
+                                    -1.0 if urgency == "low" else 1.0))
+    for name in categories:
+        if name not in ("service", driver):
+            reasons.append(_model_reason(model, vector, name, scores[name], f"category {name}"))
+    opt_out = bool(guards.opt_out(text))
+    return Classification(urgency=urgency, categories=tuple(categories),
+                          scores={name: round(value, 4) for name, value in scores.items()},
+                          reasons=tuple(reasons), sentiment=round(sentiment, 4), opt_out=opt_out)
+
+
+def _apply_guards(text: str, prepared: Prepared, scores: dict[str, float], sentiment: float,
+                  thresholds: Thresholds) -> tuple[float, float, list[Reason]]:
+    reasons: list[Reason] = []
+    safety = scores["safety"]
+    phrase = guards.negated_harm(text) if safety >= thresholds.critical else None
+    if phrase:
+        safety = min(safety, thresholds.critical - 1e-3)
+        reasons.append(Reason(source="guard", name="guard:negated_harm", score=round(safety, 3),
+                              detail=f"'{phrase}': nobody came to harm, so safety is capped below critical"))
+    marker = guards.sarcasm(text) if sentiment > 0 else None
+    if marker:
+        sentiment = -sentiment
+        scores["case"] = max(scores["case"], thresholds.case)
+        reasons.append(Reason(source="guard", name="guard:sarcasm",
+                              detail=f"'{marker}' reads as sarcasm: praise words count as a complaint"))
+    if prepared.quoted:
+        reasons.append(Reason(source="guard", name="guard:quoted",
+                              detail="quoted reply text was left out of the judgement"))
+    return safety, sentiment, reasons

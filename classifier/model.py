@@ -1,0 +1,163 @@
+"""The shipped linear model: one logistic head per judgement over a shared vocabulary.
+
+The artefact is a single `.npz` of plain arrays (vocabulary as unicode, weights
+as float16, bias and Platt calibration as float32, metadata as a JSON string)
+read with `allow_pickle=False`; `python -m classifier.train` writes it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from classifier.errors import ArtefactError
+from classifier.features import DENSE_LABELS, STOPWORDS, Extracted, bigram, dense_cues, token_features, words_of
+from classifier.lexicon import polarity
+from classifier.text import Prepared
+
+ARTEFACT = Path(__file__).with_name("data") / "model.npz"
+FORMAT = 1
+TOKEN_CACHE_LIMIT = 200_000
+
+
+@dataclass(frozen=True)
+class Vector:
+    """One message's features as model columns, with the word behind each column."""
+
+    indices: np.ndarray
+    values: np.ndarray
+    words: tuple[str, ...]
+
+
+def vectorise(columns: dict[str, int], extracted: Extracted) -> Vector:
+    """Map feature names to columns: each sparse feature counts once, all share unit L2 mass; dense cues keep their value."""
+    found: dict[int, str] = {}
+    for name, word in zip(extracted.names, extracted.words):
+        column = columns.get(name)
+        if column is not None and column not in found:
+            found[column] = word
+    return _vector(columns, found, extracted.dense)
+
+
+def _vector(columns: dict[str, int], found: dict[int, str], dense: dict[str, float]) -> Vector:
+    indices = list(found)
+    words = list(found.values())
+    values = [1.0 / np.sqrt(len(indices))] * len(indices) if indices else []
+    for name, value in dense.items():
+        column = columns.get(name)
+        if column is not None:
+            indices.append(column)
+            values.append(value)
+            words.append(name)
+    return Vector(np.array(indices, dtype=np.int64), np.array(values, dtype=np.float32), tuple(words))
+
+
+class LinearModel:
+    """Calibrated logistic heads; `heads` names the columns of every score array."""
+
+    def __init__(self, vocabulary: list[str], weights: np.ndarray, bias: np.ndarray,
+                 platt: np.ndarray, heads: list[str], meta: dict) -> None:
+        if weights.shape != (len(vocabulary), len(heads)) or platt.shape != (len(heads), 2):
+            raise ArtefactError(f"artefact arrays disagree: weights {weights.shape}, "
+                                f"{len(vocabulary)} features, {len(heads)} heads")
+        self.vocabulary = vocabulary
+        self.columns = {name: index for index, name in enumerate(vocabulary)}
+        self.weights = weights.astype(np.float32)
+        self.bias = bias.astype(np.float32)
+        self.platt = platt.astype(np.float32)
+        self.heads = heads
+        self.meta = meta
+        self._token_columns: dict[tuple[str, bool], tuple[int, ...]] = {}
+
+    @classmethod
+    def load(cls, path: Path = ARTEFACT) -> "LinearModel":
+        """Read an artefact written by `save`; raise ArtefactError if it is missing or malformed."""
+        try:
+            with np.load(path, allow_pickle=False) as arrays:
+                meta = json.loads(str(arrays["meta"]))
+                if meta.get("format") != FORMAT:
+                    raise ArtefactError(f"{path}: artefact format {meta.get('format')!r}, expected {FORMAT}")
+                return cls([str(name) for name in arrays["vocabulary"]], arrays["weights"],
+                           arrays["bias"], arrays["platt"], [str(head) for head in arrays["heads"]], meta)
+        except (OSError, KeyError, ValueError) as error:
+            raise ArtefactError(f"cannot load classifier artefact {path}: {error}") from error
+
+    def save(self, path: Path) -> None:
+        """Write the artefact as plain compressed arrays (no pickle)."""
+        np.savez_compressed(
+            path,
+            vocabulary=np.array(self.vocabulary, dtype=str),
+            weights=self.weights.astype(np.float16),
+            bias=self.bias,
+            platt=self.platt,
+            heads=np.array(self.heads, dtype=str),
+            meta=np.array(json.dumps({**self.meta, "format": FORMAT}, sort_keys=True)),
+        )
+
+    def vectorise(self, extracted: Extracted) -> Vector:
+        """This model's columns for `extracted` (see `vectorise`)."""
+        return vectorise(self.columns, extracted)
+
+    def vector_for(self, prepared: Prepared) -> tuple[Vector, float, float]:
+        """The same vector as `vectorise(extract(prepared))`, faster: per-word columns are cached.
+
+        Returns the vector and the positive and negative polarity sums.
+        """
+        columns, cache = self.columns, self._token_columns
+        found: dict[int, str] = {}
+        for token, shown, negated, previous in words_of(prepared):
+            own = cache.get((token, negated))
+            if own is None:
+                own = tuple(column for name in token_features(token, negated)
+                            if (column := columns.get(name)) is not None)
+                if len(cache) < TOKEN_CACHE_LIMIT:
+                    cache[(token, negated)] = own
+            for column in own:
+                found.setdefault(column, shown)
+            if previous is not None and (column := columns.get(bigram(previous, token, negated))) is not None:
+                found.setdefault(column, f"{previous[1]} {shown}")
+        positive, negative = polarity(prepared.tokens, prepared.negated)
+        return _vector(columns, found, dense_cues(prepared, positive, negative)), positive, negative
+
+    def probabilities(self, vectors: list[Vector]) -> np.ndarray:
+        """Calibrated probabilities, one row per vector, one column per head."""
+        logits = self.logits(vectors)
+        return 0.5 * (1.0 + np.tanh(0.5 * (logits * self.platt[:, 0] + self.platt[:, 1])))
+
+    def logits(self, vectors: list[Vector]) -> np.ndarray:
+        """Raw linear scores, one row per vector."""
+        out = np.tile(self.bias, (len(vectors), 1))
+        lengths = np.array([len(vector.indices) for vector in vectors])
+        filled = np.flatnonzero(lengths)
+        if len(filled):
+            indices = np.concatenate([vectors[row].indices for row in filled])
+            values = np.concatenate([vectors[row].values for row in filled])
+            contributions = self.weights[indices] * values[:, None]
+            starts = np.concatenate(([0], np.cumsum(lengths[filled])[:-1]))
+            out[filled] += np.add.reduceat(contributions, starts, axis=0)
+        return out
+
+    def top_words(self, vector: Vector, head: str, limit: int = 3, direction: float = 1.0) -> list[tuple[str, float]]:
+        """The words (or cues) that pushed `head` up most (down, with direction -1), with their contribution."""
+        column = self.heads.index(head)
+        contributions = self.weights[vector.indices, column] * vector.values * direction
+        strongest = np.argsort(-contributions)[: limit * 8]
+        totals: dict[str, float] = {}
+        for position in strongest[contributions[strongest] > 0]:
+            word = vector.words[position]
+            key = DENSE_LABELS.get(word, word) if word.startswith("d:") else word.lower()
+            if all(part in STOPWORDS for part in key.replace("'", "").replace("’", "").split()):
+                continue
+            totals[key] = totals.get(key, 0.0) + float(contributions[position])
+        ranked = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+        return ranked[:limit]
+
+
+@lru_cache(maxsize=1)
+def shipped() -> LinearModel:
+    """The model committed with the package, loaded once per process."""
+    return LinearModel.load()

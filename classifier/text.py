@@ -1,0 +1,142 @@
+"""Text preparation shared by training and inference: quotes, tokens, negation scope.
+
+Everything here is pure and deterministic, so the features a model was trained
+on are exactly the features it sees at run time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_CHARS = 6000
+
+_QUOTE_HEADER = re.compile(
+    r"^(on\s.{0,200}\swrote:|-{2,}\s*original message\s*-{2,}|am\s.{0,120}\sschrieb.{0,80}:"
+    r"|le\s.{0,120}\sa\sécrit\s?:|from:\s.+)$",
+    re.IGNORECASE,
+)
+_TOKEN = re.compile(
+    r"https?://\S+|www\.\S+"
+    r"|[\w.+-]+@[\w-]+\.[\w.]+"
+    r"|@\w+"
+    r"|#\w+"
+    r"|[$£€]\s?\d[\d,]*(?:\.\d+)?\s?(?:k|m|bn|million|billion|thousand)?\b"
+    r"|\d[\d,]*(?:\.\d+)?"
+    r"|[^\W\d_]+(?:['’][^\W\d_]+)?"
+    r"|[!?.,;:]"
+    r"|[\U0001F300-\U0001FAFF\u2600-\u27BF]",
+    re.IGNORECASE,
+)
+_MONEY_SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9}
+NEGATORS = frozenset(
+    "no not never nobody noone nothing none neither nor without cannot cant dont doesnt didnt "
+    "isnt wasnt werent arent wont wouldnt couldnt shouldnt havent hasnt hadnt aint".split()
+)
+SCOPE_BREAK = frozenset(".,;:!?") | frozenset("but however although though except".split())
+NEGATION_SCOPE = 3
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A message cut into tokens, with the negated ones marked and the quoted text set aside.
+
+    `tokens` are normalised word tokens (URLs, addresses, mentions and sums
+    replaced by placeholders); `negated[i]` is True when token i lies in the
+    scope of a negator; `quoted` says whether quoted reply text was removed;
+    `big_money` says whether a sum of 1,000 or more was named.
+    """
+
+    tokens: tuple[str, ...]
+    negated: tuple[bool, ...]
+    raw_words: tuple[str, ...]
+    quoted: bool
+    big_money: bool
+    exclamations: int
+    caps_words: int
+
+
+def strip_quoted(text: str) -> tuple[str, bool]:
+    """Drop email-style quoted text ("> " lines and everything after an "On … wrote:" line).
+
+    Returns the author's own text and whether anything was dropped; a text that
+    is nothing but quotes is returned unchanged, since then the quote is all we have.
+    """
+    kept: list[str] = []
+    dropped = False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith(">"):
+            dropped = True
+            continue
+        if _QUOTE_HEADER.match(stripped):
+            dropped = True
+            break
+        kept.append(line)
+    own = "\n".join(kept).strip()
+    if dropped and own:
+        return own, True
+    return text, False
+
+
+def _money_value(token: str) -> float:
+    match = re.match(r"[$£€]\s?([\d,]+(?:\.\d+)?)\s?([a-z]*)", token, re.IGNORECASE)
+    if not match:
+        return 0.0
+    try:
+        amount = float(match.group(1).replace(",", ""))
+    except ValueError:
+        return 0.0
+    return amount * _MONEY_SCALE.get(match.group(2).lower(), 1.0)
+
+
+def _normalise(token: str) -> str:
+    lowered = token.lower()
+    first = lowered[0]
+    if lowered.startswith(("http", "www.")):
+        return "<url>"
+    if first == "@":
+        return "<mention>"
+    if "@" in lowered:
+        return "<email>"
+    if first == "#":
+        return lowered[1:] or "#"
+    if first in "$£€":
+        return "<money>"
+    if first.isdigit():
+        return "<number>" if len(lowered) < 5 else "<longnumber>"
+    return lowered.replace("'", "").replace("’", "")
+
+
+def _negation_marks(tokens: list[str]) -> list[bool]:
+    marks = [False] * len(tokens)
+    remaining = 0
+    for index, token in enumerate(tokens):
+        if token in SCOPE_BREAK:
+            remaining = 0
+            continue
+        if remaining:
+            marks[index] = True
+            remaining -= 1
+        if token in NEGATORS:
+            remaining = NEGATION_SCOPE
+    return marks
+
+
+def prepare(text: str, subject: str | None = None) -> Prepared:
+    """Cut `subject` and `text` into marked tokens; the text is bounded to MAX_CHARS."""
+    own, quoted = strip_quoted(text[: MAX_CHARS * 2])
+    combined = f"{subject}\n{own}" if subject else own
+    raw = _TOKEN.findall(combined[:MAX_CHARS])
+    tokens = [_normalise(token) for token in raw]
+    big_money = any(_money_value(token) >= 1000 for token in raw if token[0] in "$£€")
+    caps = sum(1 for token in raw if len(token) > 2 and token.isupper() and token.isalpha())
+    return Prepared(
+        tokens=tuple(tokens),
+        negated=tuple(_negation_marks(tokens)),
+        raw_words=tuple(raw),
+        quoted=quoted,
+        big_money=big_money,
+        exclamations=tokens.count("!"),
+        caps_words=caps,
+    )
