@@ -80,10 +80,13 @@ SOCIAL_CHANNELS = ("x", "mastodon")
 
 
 def opens_case(message: Message, decision) -> bool:
-    """False for public mentions that are only indexed: our own posts, and low urgency nobody acknowledges."""
+    """False for public mentions that are only indexed: our own posts, and low urgency nobody acknowledges
+    that does not continue an existing case."""
     if not message.public or message.channel not in SOCIAL_CHANNELS:
         return True
-    return FLAG_OWN not in message.flags and (decision.urgency != "low" or decision.acknowledge)
+    if FLAG_OWN in message.flags:
+        return False
+    return decision.urgency != "low" or decision.acknowledge or decision.thread.case_id is not None
 
 
 def index_public(session: Session, message: Message, urgency: str, case_id: int | None, settings) -> None:

@@ -109,3 +109,14 @@ def test_a_rejected_reply_is_recorded_on_the_case(make_platform, fake):
     detail = platform.http.get(f"{platform.url}/api/cases/{delivery.case_id}").json()
     failed = [e for e in detail["events"] if e["kind"] == "delivery_failed"]
     assert len(failed) == 1 and failed[0]["data"]["will_retry"] is False
+
+
+def test_a_kind_word_in_a_thread_with_a_case_joins_the_case(make_platform, fake):
+    complaint = fake.add_mention("@TweepyDev my order arrived broken", ANN)
+    platform = x_platform(make_platform, fake)
+    settle(platform, fake, 1)
+    fake.add_mention("@TweepyDev thank you so much, great service", ANN, conversation_id=complaint["conversation_id"])
+    settle(platform, fake, 2)
+    rows = mentions(platform)
+    assert len({row.case_id for row in rows.values()}) == 1 and None not in {row.case_id for row in rows.values()}
+    assert len(fake.posted) == 1
