@@ -25,9 +25,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from aiohttp import ClientSession, TCPConnector, web
+# The repository instead of bench/ itself, where a script named like a module (email.py) would shadow it.
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from aiohttp import ClientSession, TCPConnector, web  # noqa: E402
 
 from frontdesk.redis_server import EmbeddedRedis  # noqa: E402
 from frontdesk.server import build_services  # noqa: E402

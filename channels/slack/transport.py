@@ -21,9 +21,10 @@ import logging
 import re
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientError, web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.request.internals import parse_body
 from slack_bolt.response import BoltResponse
@@ -66,27 +67,69 @@ def build_app(settings: SlackChannelSettings, accept: Accept, actions: PageActio
     if not secret and not settings.socket_mode:
         raise ConfigError(
             f"channels.slack.signing_secret: empty; set the environment variable {settings.signing_secret_env}")
+    client = client or web_client(settings)
+    identity = BotIdentity(client)
     app = AsyncApp(
-        client=client or web_client(settings), signing_secret=secret,
+        client=AsyncWebClient(base_url=client.base_url, timeout=client.timeout), authorize=identity.authorizer(),
+        signing_secret=secret,
         # Socket Mode messages are not signed: the app-level token authenticates the connection.
         request_verification_enabled=not settings.socket_mode,
         process_before_response=True, logger=logging.getLogger("channels.slack.bolt"),
     )
-    events = SlackEvents(settings, app, accept, actions)
+    events = SlackEvents(settings, app, accept, actions, client)
     app.event(re.compile(".*"))(events.on_event)
     app.shortcut({"type": "message_action", "callback_id": settings.shortcut_callback_id})(events.on_report)
     app.action(ACTION_PATTERN)(events.on_button)
     return events
 
 
+class BotIdentity:
+    """Bolt's `authorize`: our bot token, and who our bot is (auth.test), learned without ever blocking intake.
+
+    Bolt's own single-workspace authorization answers 200 without calling any
+    listener when auth.test fails, and Slack would not re-send those events; here
+    a failed auth.test only means our own posts are recognised by `bot_id` alone
+    until it succeeds (tried again at most once a minute, for at most 2 s).
+    """
+
+    RETRY_AFTER = 60.0
+
+    def __init__(self, client: AsyncWebClient):
+        self.client = client
+        self.known: tuple[str | None, str | None] | None = None
+        self._failed_at = float("-inf")
+
+    def authorizer(self):
+        """The function bolt calls (it passes arguments by parameter name, so not a bound method)."""
+        async def authorize(enterprise_id, team_id, user_id) -> AuthorizeResult:
+            return await self.result_for(enterprise_id, team_id, user_id)
+        return authorize
+
+    async def result_for(self, enterprise_id, team_id, user_id) -> AuthorizeResult:
+        """The AuthorizeResult for every request: one workspace, one bot token."""
+        loop = asyncio.get_running_loop()
+        if self.known is None and loop.time() - self._failed_at > self.RETRY_AFTER:
+            try:
+                response = await asyncio.wait_for(self.client.auth_test(), 2.0)
+                self.known = (response.get("user_id"), response.get("bot_id"))
+            except (SlackClientError, ClientError, asyncio.TimeoutError, OSError) as error:
+                self._failed_at = loop.time()
+                log.warning("slack: auth.test failed (%s); taking events without knowing our bot user", error)
+        bot_user_id, bot_id = self.known or (None, None)
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id,
+                               bot_token=self.client.token, bot_user_id=bot_user_id, bot_id=bot_id)
+
+
 class SlackEvents:
     """The listeners, and the aiohttp handler that feeds bolt."""
 
-    def __init__(self, settings: SlackChannelSettings, app: AsyncApp, accept: Accept, actions: PageActions):
+    def __init__(self, settings: SlackChannelSettings, app: AsyncApp, accept: Accept, actions: PageActions,
+                 client: AsyncWebClient):
         self.settings = settings
         self.app = app
         self.accept = accept
         self.actions = actions
+        self.client = client
         self._background: set[asyncio.Task] = set()
 
     async def handle(self, request: web.Request) -> web.Response:
@@ -163,7 +206,7 @@ class SlackEvents:
     async def _tell(self, channel: str, user: str, text: str) -> None:
         # Feedback goes through the Web API at `api_url`: a payload's response_url is never followed.
         try:
-            await self.app.client.chat_postEphemeral(channel=channel, user=user, text=text)
+            await self.client.chat_postEphemeral(channel=channel, user=user, text=text)
         except SlackClientError as error:
             log.info("slack: ephemeral notice to %s failed: %s", user, error)
 

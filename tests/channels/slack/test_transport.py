@@ -64,6 +64,18 @@ def test_retries_and_repeated_event_ids_create_nothing_new(slack_platform, slack
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
 
 
+def test_events_are_taken_while_slack_cannot_tell_us_who_we_are(slack_platform, slack, fake_slack):
+    fake_slack.fail_next("auth.test", "internal_error", status=500)
+    assert slack.event(mention()).status_code == 200
+    assert count(slack_platform, RawPayload, RawPayload.idempotency_key == "slack:Ev111") == 1
+    own = fixture("event_callback__message_bot_user")  # our posts carry our bot_id, whatever auth.test says
+    own["event"]["channel"], own["event"]["channel_type"] = "D111", "im"
+    assert slack.event(own).status_code == 200
+    slack_platform.work()
+    assert count(slack_platform, RawPayload, RawPayload.status == "ignored") == 1
+    assert len(fake_slack.calls_to("auth.test")) == 1
+
+
 @pytest.mark.parametrize("tamper", ["secret", "body", "signature", "missing"])
 def test_a_bad_signature_is_refused_and_nothing_is_kept(slack_platform, slack, tamper):
     body = b'{"type": "event_callback", "event_id": "EvForged", "event": {"type": "app_mention"}}'
