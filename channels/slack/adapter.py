@@ -28,7 +28,7 @@ class SlackAdapter:
     """Slack intake (mentions, DMs, the "Report as complaint" shortcut) and page buttons.
 
     Construction checks the secrets, so a server with Slack enabled and an
-    empty signing secret (HTTP mode) or app token (Socket Mode) does not start.
+    empty signing secret (HTTP mode), app token (Socket Mode) or bot token does not start.
     """
 
     slug = SLUG
@@ -43,6 +43,8 @@ class SlackAdapter:
         if not settings.socket_mode and not secret_of(settings.signing_secret):
             raise ConfigError(
                 f"channels.slack.signing_secret: empty; set the environment variable {settings.signing_secret_env}")
+        if not secret_of(settings.bot_token):
+            raise ConfigError(f"channels.slack.bot_token: empty; set the environment variable {settings.bot_token_env}")
         self._events: SlackEvents | None = None
 
     @staticmethod
@@ -60,6 +62,7 @@ class SlackAdapter:
         """In Socket Mode, hold the connection until cancelled; over HTTP the route does the work."""
         if not self.settings.socket_mode:
             await asyncio.Event().wait()
+            return
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
         handler = AsyncSocketModeHandler(self.events(accept).app, secret_of(self.settings.app_token))

@@ -32,9 +32,16 @@ def test_socket_mode_needs_an_app_token():
         SlackAdapter(settings, ChannelContext(settings=None))
 
 
-def test_the_adapter_is_an_http_channel_with_a_pure_parser():
+def test_a_bot_token_is_needed_too():
     settings = SlackChannelSettings(enabled=True)
     fill_secrets(settings, {"SLACK_SIGNING_SECRET": SIGNING_SECRET})
+    with pytest.raises(ConfigError, match="bot_token.*SLACK_BOT_TOKEN"):
+        SlackAdapter(settings, ChannelContext(settings=None))
+
+
+def test_the_adapter_is_an_http_channel_with_a_pure_parser():
+    settings = SlackChannelSettings(enabled=True)
+    fill_secrets(settings, {"SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_BOT_TOKEN": BOT_TOKEN})
     adapter = SlackAdapter(settings, ChannelContext(settings=None))
     assert isinstance(adapter, HttpChannel) and adapter.slug == "slack"
 
