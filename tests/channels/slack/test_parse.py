@@ -140,3 +140,16 @@ def test_an_empty_mention_is_unsupported():
 ])
 def test_plain_text_reads_slack_markup(wire, plain):
     assert plain_text(wire) == plain
+
+
+def test_socket_mode_envelope_payload_is_an_ordinary_event():
+    payload = fixture("socket_mode__events_api_app_mention")["payload"]
+    with pytest.raises(UnsupportedEventError, match="no text"):
+        parse(raw(payload, bot_user_id="U111"))  # the mention is all it says
+    message = parse(raw(payload))
+    assert (message.sender.handle, message.text, message.thread_key) == ("U222", "@U111", "C111:1610241741.000200")
+
+
+def test_button_clicks_are_not_messages():
+    with pytest.raises(UnsupportedEventError, match="block_actions"):
+        parse(raw(fixture("block_actions__button")))
