@@ -23,9 +23,7 @@ class LoginLimiter:
         self.window = max(1, int(window.total_seconds()))
 
     def _keys(self, address: str, username: str) -> list[str]:
-        # Hashed: the keys must not hold an operator's name or a visitor's address in clear.
-        digest = lambda value: hashlib.sha256(value.encode()).hexdigest()[:32]  # noqa: E731
-        return [f"{KEY_PREFIX}:login:addr:{digest(address)}", f"{KEY_PREFIX}:login:user:{digest(username.lower())}"]
+        return [f"{KEY_PREFIX}:login:addr:{_digest(address)}", f"{KEY_PREFIX}:login:user:{_digest(username.lower())}"]
 
     def blocked(self, address: str, username: str) -> bool:
         """Whether this address or username has used up its failed attempts."""
@@ -43,3 +41,8 @@ class LoginLimiter:
     def succeeded(self, address: str, username: str) -> None:
         """Forget the username's failures after a good sign-in."""
         self.redis.delete(self._keys(address, username)[1])
+
+
+def _digest(value: str) -> str:
+    # Hashed: the keys must not hold an operator's name or a visitor's address in clear.
+    return hashlib.sha256(value.encode()).hexdigest()[:32]

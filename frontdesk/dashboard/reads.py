@@ -13,6 +13,7 @@ from frontdesk.store.queries import case_detail, case_summary
 from frontdesk.store.tables import Case, Contact, ContactIdentity, Delivery
 
 FILTERS = ("urgency", "category", "channel", "status", "contact")
+MAX_CONTACTS = 500
 
 
 @dataclass(frozen=True)
@@ -39,12 +40,22 @@ def _filtered(query, filters: CaseFilters):
         query = query.where(Case.channel == filters.channel)
     if filters.category:
         query = query.where(cast(Case.categories, String).like(f'%"{_escape_like(filters.category)}"%', escape="\\"))
-    if filters.contact:
-        pattern = f"%{_escape_like(filters.contact.lower())}%"
-        handles = select(ContactIdentity.contact_id).where(ContactIdentity.handle.ilike(pattern, escape="\\"))
-        query = query.where(or_(Contact.name.ilike(pattern, escape="\\"), Contact.email.ilike(pattern, escape="\\"),
-                                Contact.id.in_(handles)))
     return query
+
+
+def _contact_ids(session: Session, text: str) -> list[int]:
+    """Contacts whose name, email or a channel handle contains `text` (at most MAX_CONTACTS of them).
+
+    Looked up first so the case query can use its contact index instead of
+    scanning every case for a rare person.
+    """
+    pattern = f"%{_escape_like(text.lower())}%"
+    by_person = select(Contact.id).where(or_(Contact.name.ilike(pattern, escape="\\"),
+                                             Contact.email.ilike(pattern, escape="\\"))).limit(MAX_CONTACTS)
+    by_handle = select(ContactIdentity.contact_id).where(
+        ContactIdentity.handle.ilike(pattern, escape="\\")).limit(MAX_CONTACTS)
+    found = set(session.scalars(by_person)) | set(session.scalars(by_handle))
+    return sorted(found)[:MAX_CONTACTS]
 
 
 def _escape_like(value: str) -> str:
@@ -57,6 +68,8 @@ def case_rows(session: Session, policy: ClockPolicy, filters: CaseFilters, limit
     query = select(Case, Contact).join(Contact, Contact.id == Case.contact_id).order_by(Case.id.desc()).limit(limit)
     if before_id:
         query = query.where(Case.id < before_id)
+    if filters.contact:
+        query = query.where(Case.contact_id.in_(_contact_ids(session, filters.contact)))
     pairs = session.execute(_filtered(query, filters)).all()
     sent = delivery_times(session, [case.id for case, _ in pairs])
     rows = []

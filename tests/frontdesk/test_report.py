@@ -23,8 +23,8 @@ def seed(sessions) -> None:
         session.add(contact)
         session.flush()
         specs = [("email", "critical", ["safety"], "Kettle caught fire", 1, 2, None),
-                 ("email", "normal", ["billing"], "=HYPERLINK(\"x\") refund for kettle", 3, 30, None),
-                 ("webchat", "normal", ["billing", "delivery"], "Refund still missing", None, None, None),
+                 ("email", "normal", ["financial"], "=HYPERLINK(\"x\") refund for kettle", 3, 30, None),
+                 ("webchat", "normal", ["financial", "service"], "Refund still missing", None, None, None),
                  ("webchat", "low", [], "duplicate", None, None, 1),
                  ("api", "low", [], "long ago", 1, 1, None)]
         for index, (channel, urgency, categories, subject, ack_h, resolve_h, merged) in enumerate(specs):
@@ -55,7 +55,7 @@ def test_figures_of_the_period(sessions):
         report = build_report(session, NOW - timedelta(days=30), NOW)
     assert report.cases == 4
     assert report.by_channel == {"email": 2, "webchat": 2}
-    assert report.by_category == {"billing": 2, "safety": 1, "delivery": 1, "uncategorised": 1}
+    assert report.by_category == {"financial": 2, "safety": 1, "service": 1, "uncategorised": 1}
     assert report.by_urgency == {"normal": 2, "critical": 1, "low": 1}
     assert report.times()["acknowledge"] == {"median": 3600.0, "p90": 3 * 3600.0, "count": 2}
     assert report.times()["resolve"]["p90"] == 30 * 3600.0
