@@ -17,7 +17,7 @@ from frontdesk.metrics import Metrics
 from frontdesk.privacy.setup import apply_record_policy
 from frontdesk.redis_server import check_eviction_policy
 from frontdesk.store.cursors import CursorStore
-from frontdesk.store.db import make_engine, make_sessions, migrate
+from frontdesk.store.db import make_engine, make_sessions, migrate, migration_lock
 from frontdesk.web.app import Services, create_app
 
 log = logging.getLogger(__name__)

@@ -9,6 +9,7 @@ from rq import SimpleWorker
 
 from config.schema import Settings
 from frontdesk.queue import QUEUE_ORDER
+from frontdesk.store.db import migrate, migration_lock
 from workers.periodic import PeriodicThread
 from workers.runtime import Runtime, install
 
@@ -22,7 +23,8 @@ def run_worker(settings: Settings, redis_url: str, *, burst: bool = False, name:
     job would cost more than most batches take.
     """
     connection = redis.Redis.from_url(redis_url)
-    install(Runtime(settings=settings, redis=connection))
+    runtime = install(Runtime(settings=settings, redis=connection))
+    migrate(runtime.engine, migration_lock(connection))
     periodic = PeriodicThread(connection, settings)
     periodic.start()
     try:

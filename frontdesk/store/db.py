@@ -60,6 +60,19 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema up to the newest version; safe to call on every start."""
-    command.upgrade(alembic_config(engine), "heads")
+def migrate(engine: Engine, lock=None) -> None:
+    """Bring the schema up to the newest version; safe to call on every start.
+
+    `lock` (a Redis lock, say) keeps processes that start together from
+    migrating at the same time.
+    """
+    if lock is None:
+        command.upgrade(alembic_config(engine), "heads")
+        return
+    with lock:
+        command.upgrade(alembic_config(engine), "heads")
+
+
+def migration_lock(redis_connection):
+    """The Redis lock every process takes to migrate the store at start."""
+    return redis_connection.lock("frontdesk:lock:migrate", timeout=300, blocking_timeout=300)

@@ -1,0 +1,238 @@
+"""End-to-end pipeline benchmark: POST /api/messages -> routed case -> acknowledgment (and page) delivered.
+
+Starts a real platform from scratch for each worker count (embedded redis-server,
+SQLite, `frontdesk serve` and `frontdesk worker` processes), with loopback
+receivers for acknowledgment webhooks and Apprise json:// pages, then:
+
+  1. throughput: posts N messages (default 20,000) as fast as 64 connections allow;
+  2. latency: posts at a fixed offered rate (default 500/s) for a fixed time.
+
+Prints accepted/s, end-to-end messages/s (first POST to last acknowledgment),
+POST->acknowledgment p50/p99 at the fixed rate, POST->page p99 for urgent
+messages, and the peak RSS of the whole process tree.
+
+    .venv/bin/python bench/pipeline.py [--messages 20000] [--rate 500] [--seconds 10] [--workers 1,2]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# Run as a script, bench/ would come first on sys.path and bench/email.py would shadow the stdlib.
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import os  # noqa: E402
+import re  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+
+import aiohttp  # noqa: E402
+import psutil  # noqa: E402
+import requests  # noqa: E402
+import yaml  # noqa: E402
+
+from frontdesk.demo.receivers import LoopThread, Receiver  # noqa: E402
+from frontdesk.redis_server import EmbeddedRedis, free_port  # noqa: E402
+
+TOKEN = "bench-token-0123456789abcdef"
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+MARK = re.compile(r"\[bench:([\w-]+)\]")
+URGENT_EVERY = 50
+
+
+class Platform:
+    """Redis, `frontdesk serve` and `workers` x `frontdesk worker` as real processes in a temp dir."""
+
+    def __init__(self, workers: int, receiver_url: str):
+        self.directory = Path(tempfile.mkdtemp(prefix="frontdesk-bench-"))
+        self.redis = EmbeddedRedis(self.directory).start()
+        self.port = free_port()
+        host = receiver_url.removeprefix("http://")
+        config = {
+            "data_dir": str(self.directory / "var"), "redis_url": self.redis.url,
+            "http": {"port": self.port}, "log_level": "WARNING",
+            "channels": {"api": {"clients": [{"name": "default", "callback_url": f"{receiver_url}/ack"}]}},
+            "oncall": {"people": [{"id": "dana", "name": "Dana", "contact": {"apprise": f"json://{host}/page"},
+                                   "notify": [{"notify": "apprise"}]}],
+                       "escalation": {"ack_timeout": "10m", "rounds": 1}},
+        }
+        for section in ("email", "webchat", "slack", "x", "mastodon"):
+            config["channels"][section] = {"enabled": False}
+        self.config = self.directory / "bench.yaml"
+        self.config.write_text(yaml.safe_dump(config))
+        environ = dict(os.environ, FRONTDESK_API_TOKEN=TOKEN, FRONTDESK_WEBHOOK_SECRET=SECRET)
+        log = open(self.directory / "platform.log", "wb")
+        command = [sys.executable, "-m", "frontdesk"]
+        self.processes = [subprocess.Popen([*command, "serve", "--config", str(self.config)], env=environ,
+                                           stdout=log, stderr=subprocess.STDOUT)]
+        self.processes += [subprocess.Popen([*command, "worker", "--config", str(self.config)], env=environ,
+                                            stdout=log, stderr=subprocess.STDOUT) for _ in range(workers)]
+        self._wait_healthy()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _wait_healthy(self) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    time.sleep(3)  # let the workers import and connect
+                    return
+            except requests.RequestException:
+                time.sleep(0.3)
+        raise SystemExit(f"platform did not start; see {self.directory / 'platform.log'}")
+
+    def rss_bytes(self) -> int:
+        total = 0
+        for pid in [p.pid for p in self.processes] + [self.redis.process.pid]:
+            try:
+                process = psutil.Process(pid)
+                total += process.memory_info().rss + sum(c.memory_info().rss for c in process.children(recursive=True))
+            except psutil.NoSuchProcess:
+                pass
+        return total
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.redis.stop()
+
+
+class Arrivals:
+    """Arrival times by bench id, filled from the receiver's requests."""
+
+    def __init__(self, receiver: Receiver):
+        self.receiver = receiver
+        self.seen = 0
+        self.acks: dict[str, float] = {}
+        self.pages: dict[str, float] = {}
+
+    def collect(self) -> None:
+        requests_so_far = self.receiver.requests
+        for item in requests_so_far[self.seen:]:
+            found = MARK.search(item.body.decode(errors="replace"))
+            if found:
+                (self.pages if item.path == "/page" else self.acks).setdefault(found.group(1), item.at)
+        self.seen = len(requests_so_far)
+
+
+def body(bench_id: str, index: int) -> dict:
+    urgent = index % URGENT_EVERY == 0
+    text = ("The charger caught fire and there is smoke everywhere" if urgent
+            else "My parcel arrived late and the box was damaged")
+    return {"external_id": bench_id, "sender": {"handle": f"{bench_id}-sender", "name": "Bench"},
+            "subject": f"[bench:{bench_id}]", "text": f"{text} [bench:{bench_id}]"}
+
+
+async def post_many(url: str, ids: list[str], rate: float | None, sent: dict[str, float]) -> float:
+    """POST every id (at `rate` per second, or as fast as 64 connections allow); returns seconds taken."""
+    connector = aiohttp.TCPConnector(limit=64)
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    started = time.monotonic()
+    async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
+        semaphore = asyncio.Semaphore(64)
+
+        async def one(index: int, bench_id: str) -> None:
+            async with semaphore:
+                sent[bench_id] = time.monotonic()
+                async with session.post(f"{url}/api/messages", json=body(bench_id, index)) as response:
+                    if response.status != 202:
+                        raise SystemExit(f"POST answered {response.status}: {await response.text()}")
+
+        tasks = []
+        for index, bench_id in enumerate(ids):
+            if rate:
+                delay = started + index / rate - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(index, bench_id)))
+        await asyncio.gather(*tasks)
+    return time.monotonic() - started
+
+
+def wait_for(arrivals: Arrivals, ids: list[str], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        arrivals.collect()
+        if all(i in arrivals.acks for i in ids):
+            return
+        time.sleep(0.2)
+    arrivals.collect()
+    missing = sum(1 for i in ids if i not in arrivals.acks)
+    raise SystemExit(f"{missing} acknowledgments never arrived")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def run(workers: int, messages: int, rate: float, seconds: float) -> dict[str, float]:
+    loop = LoopThread()
+    receiver = Receiver().start(loop)
+    platform = Platform(workers, receiver.url)
+    peak = [0]
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(0.5):
+            peak[0] = max(peak[0], platform.rss_bytes())
+    threading.Thread(target=sample, daemon=True).start()
+    try:
+        arrivals = Arrivals(receiver)
+        sent: dict[str, float] = {}
+        throughput_ids = [f"t{workers}-{i}" for i in range(messages)]
+        posting = asyncio.run(post_many(platform.url, throughput_ids, None, sent))
+        wait_for(arrivals, throughput_ids, timeout=600)
+        e2e = messages / (max(arrivals.acks[i] for i in throughput_ids) - min(sent[i] for i in throughput_ids))
+
+        latency_ids = [f"l{workers}-{i}" for i in range(int(rate * seconds))]
+        asyncio.run(post_many(platform.url, latency_ids, rate, sent))
+        wait_for(arrivals, latency_ids, timeout=300)
+        time.sleep(1.0)
+        arrivals.collect()
+        latencies = [(arrivals.acks[i] - sent[i]) * 1000 for i in latency_ids]
+        urgent = [i for n, i in enumerate(latency_ids) if n % URGENT_EVERY == 0 and i in arrivals.pages]
+        page_latencies = [(arrivals.pages[i] - sent[i]) * 1000 for i in urgent]
+        return {"accepted_per_s": messages / posting, "e2e_msgs_per_s": e2e,
+                "p50_ms": percentile(latencies, 0.5), "p99_ms": percentile(latencies, 0.99),
+                "page_p99_ms": percentile(page_latencies, 0.99), "pages": len(page_latencies),
+                "peak_rss_mb": peak[0] / 2**20}
+    finally:
+        stop.set()
+        platform.stop()
+        loop.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=20_000)
+    parser.add_argument("--rate", type=float, default=500.0)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--workers", default="1,2")
+    args = parser.parse_args()
+    figures: dict[str, float] = {}
+    for workers in [int(w) for w in args.workers.split(",")]:
+        result = run(workers, args.messages, args.rate, args.seconds)
+        print(f"{workers} worker(s): accepted {result['accepted_per_s']:.0f}/s, end to end "
+              f"{result['e2e_msgs_per_s']:.0f} msgs/s; at {args.rate:.0f}/s offered: ack p50 {result['p50_ms']:.0f} ms, "
+              f"p99 {result['p99_ms']:.0f} ms, page p99 {result['page_p99_ms']:.0f} ms ({result['pages']:.0f} pages); "
+              f"peak RSS {result['peak_rss_mb']:.0f} MB", flush=True)
+        figures.update({f"{name}_w{workers}": value for name, value in result.items() if name != "pages"})
+    print(" ".join(f"{name}={value:.0f}" for name, value in figures.items()))
+
+
+if __name__ == "__main__":
+    main()
