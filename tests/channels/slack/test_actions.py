@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from sqlalchemy import select
 
@@ -137,3 +139,14 @@ def test_buttons_naming_no_case_change_nothing(slack_platform, slack, fake_slack
     notice = fake_slack.wait_for("chat.postEphemeral")[0].args["text"]
     assert "nothing was changed" in notice or "does not exist" in notice
     assert fake_slack.calls_to("chat.update") == []
+
+
+def test_two_people_acknowledging_at_once_change_the_case_once(slack_platform, slack, fake_slack):
+    case_id = page_urgent_case(slack_platform, fake_slack)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        clicks = [pool.submit(slack.click, "acknowledge", case_id, user) for user in (DANA, SAM, DANA, SAM)]
+        assert [click.result().status_code for click in clicks] == [200] * 4
+    slack_platform.work()
+    (acknowledged,) = events(slack_platform, case_id, "acknowledged")
+    assert case_row(slack_platform, case_id).acknowledged_by == acknowledged.actor
+    assert len(fake_slack.calls_to("chat.update")) == 1
