@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from outbound.slack import ACTION_IDS, ACTIONS_BLOCK_ID
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi, interaction_body, signed_headers
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -72,7 +73,8 @@ class SlackClient:
         payload["container"] = {"type": "message", "message_ts": "1700000000.000100", "channel_id": channel,
                                 "is_ephemeral": False}
         payload["channel"] = {"id": channel, "name": "directmessage"}
-        payload["actions"][0].update(action_id=f"frontdesk_{action}", block_id="frontdesk_page", value=str(case_id))
+        # The ids outbound/slack.py lays out: a rename on one side only fails these tests.
+        payload["actions"][0].update(action_id=ACTION_IDS[action], block_id=ACTIONS_BLOCK_ID, value=str(case_id))
         return self.interaction(payload, **kwargs)
 
 

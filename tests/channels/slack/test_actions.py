@@ -124,7 +124,7 @@ def test_response_url_is_never_followed(slack_platform, slack, fake_slack, recei
     payload = fixture("block_actions__button")
     payload["response_url"] = f"{receiver.url}/actions/T111/111/stolen"
     payload["user"]["id"] = MALLORY
-    payload["actions"][0].update(action_id="frontdesk_acknowledge", value=str(case_id))
+    payload["actions"][0].update(action_id=ACTION_IDS["acknowledge"], value=str(case_id))
     assert slack.interaction(payload).status_code == 200
     payload["user"]["id"] = DANA
     assert slack.interaction(payload).status_code == 200
