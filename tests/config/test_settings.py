@@ -1,0 +1,82 @@
+"""Settings: defaults, the operator's file over them, secrets from the environment, errors that help."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from config.example import render
+from frontdesk.cli import main
+from frontdesk.errors import ConfigError
+from frontdesk.settings import load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def write(tmp_path, data) -> Path:
+    path = tmp_path / "frontdesk.yaml"
+    path.write_text(data if isinstance(data, str) else yaml.safe_dump(data))
+    return path
+
+
+def test_defaults_load_without_a_file():
+    settings = load_settings(None, environ={})
+    assert settings.http.port == 8080 and settings.redis_url is None
+    assert settings.channels.api.clients[0].token is None
+    assert any(rule.name == "safety.danger-to-life" for rule in settings.router.rules)
+
+
+def test_the_file_overrides_and_the_environment_fills_secrets(tmp_path):
+    path = write(tmp_path, {"http": {"port": 9000}, "channels": {"api": {"clients": [
+        {"name": "crm", "token_env": "CRM_TOKEN", "callback_url": "https://crm.example.org/hook"}]}}})
+    settings = load_settings(path, environ={"CRM_TOKEN": "s3cret", "FRONTDESK_DATA_DIR": "/srv/frontdesk"})
+    assert settings.http.port == 9000 and settings.http.host == "127.0.0.1"
+    assert settings.channels.api.clients[0].token.get_secret_value() == "s3cret"
+    assert str(settings.data_dir) == "/srv/frontdesk"
+
+
+@pytest.mark.parametrize("data, expected", [
+    ({"http": {"port": 70000}}, "http.port: Input should be less than or equal to 65535 (got: 70000)"),
+    ({"http": {"prot": 1}}, "http.prot: Extra inputs are not permitted (got: 1)"),
+    ({"router": {"rules": [{"name": "bad", "urgency": "high", "patterns": ["("]}]}},
+     "router.rules.0.patterns: pattern '(' does not compile"),
+    ({"router": {"thread_window": "fortnight"}}, "router.thread_window: not a duration: 'fortnight'"),
+    ({"oncall": {"people": [{"id": "dana", "name": "Dana", "contact": {"pager": "x"}, "notify": [{"notify": "pager"}]}]}},
+     "'pager' is not a sender"),
+    ({"oncall": {"escalation": {"chain": ["nobody"]}}}, "escalation.chain names unknown people ['nobody']"),
+])
+def test_bad_values_name_the_field_and_the_value(tmp_path, data, expected):
+    with pytest.raises(ConfigError) as error:
+        load_settings(write(tmp_path, data), environ={})
+    assert expected in str(error.value)
+
+
+def test_a_secret_written_in_the_file_is_refused_and_never_printed(tmp_path):
+    path = write(tmp_path, {"channels": {"api": {"clients": [{"name": "default", "token": "hunter2-secret"}]}}})
+    result = CliRunner().invoke(main, ["check-config", str(path)])
+    assert result.exit_code == 1
+    assert "'token' is a secret: put it in an environment variable and name it in 'token_env'" in result.output
+    assert "hunter2-secret" not in result.output
+
+
+def test_unreadable_and_malformed_files(tmp_path):
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_settings(tmp_path / "missing.yaml", environ={})
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_settings(write(tmp_path, "http: [unclosed"), environ={})
+    with pytest.raises(ConfigError, match="top level must be a mapping"):
+        load_settings(write(tmp_path, "- a\n- b\n"), environ={})
+
+
+def test_check_config_accepts_the_example():
+    result = CliRunner().invoke(main, ["check-config", str(ROOT / "config" / "frontdesk.example.yaml")])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"{ROOT / 'config' / 'frontdesk.example.yaml'}: ok")
+
+
+def test_the_example_documents_every_key_of_the_schema():
+    committed = (ROOT / "config" / "frontdesk.example.yaml").read_text()
+    assert committed == render(), "regenerate with: python -m config.example > config/frontdesk.example.yaml"
