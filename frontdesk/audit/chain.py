@@ -4,7 +4,8 @@ Each event stores `digest`, a SHA-256 over its salted content (time, actor,
 kind, data), and `hash`, a SHA-256 over the previous event's hash, the case
 id, the event's sequence number and its digest. The case row keeps the head
 (`chain_head`, `event_seq`), so a deleted tail is caught as well as an edited
-or removed middle event.
+or removed middle event. Events get their sequence number and link when
+their transaction commits (see `append`).
 
 Erasure is the one writer allowed to rewrite: it replaces an event's data with
 a tombstone, drops the salt (so the digest can no longer be tested against
@@ -31,6 +32,7 @@ from frontdesk.store.tables import Case, CaseEvent
 GENESIS = "0" * 64
 ERASED_KIND = "personal_data_erased"
 _REWRITE = "frontdesk.audit.rewrite"
+_PENDING = "frontdesk.audit.pending"
 
 
 def canonical_json(data: dict) -> str:
@@ -66,29 +68,52 @@ def link_hash(previous: str, case_id: int, seq: int, digest: str) -> str:
 
 
 def append(session: Session, case_id: int, actor: str, kind: str, data: dict) -> CaseEvent:
-    """Append one chained event to the case, in the caller's transaction.
+    """Add one event to the case, in the caller's transaction; it is linked into the chain at commit.
 
-    The first UPDATE takes the case row's lock (PostgreSQL) or runs under the
-    write lock (SQLite), so concurrent writers to one case line up instead of
-    forking the chain.
+    Linking waits for the commit so that every transaction takes the case
+    heads it moves in one short step, in ascending case order, however its
+    events were interleaved: two writers to the same cases then queue up
+    instead of deadlocking or forking a chain. An event added inside a
+    savepoint that is rolled back is never linked.
     """
-    seq, head = session.execute(
-        update(Case).where(Case.id == case_id).values(event_seq=Case.event_seq + 1)
+    stored, text = normalise(data)
+    at = utcnow()
+    salt = secrets.token_hex(8)
+    row = CaseEvent(case_id=case_id, seq=None, at=at, actor=actor, kind=kind, data=stored, salt=salt,
+                    digest=content_digest(salt, at, actor, kind, text), prev_hash="", hash="")
+    session.add(row)
+    session.info.setdefault(_PENDING, []).append(row)
+    return row
+
+
+@event.listens_for(Session, "before_commit")
+def _link_pending(session: Session) -> None:
+    pending = [row for row in session.info.pop(_PENDING, ()) if row in session]
+    if not pending:
+        return
+    by_case: dict[int, list[CaseEvent]] = {}
+    for row in pending:
+        by_case.setdefault(row.case_id, []).append(row)
+    with rewriting(session):
+        session.flush()  # new events are written unlinked first; linking them is the one change allowed
+        for case_id in sorted(by_case):
+            _link(session, case_id, by_case[case_id])
+        session.flush()
+
+
+def _link(session: Session, case_id: int, rows: list[CaseEvent]) -> None:
+    # The UPDATE takes the case row's lock (PostgreSQL) or runs under the write lock (SQLite).
+    last, head = session.execute(
+        update(Case).where(Case.id == case_id).values(event_seq=Case.event_seq + len(rows))
         .returning(Case.event_seq, Case.chain_head),
         execution_options={"synchronize_session": False},
     ).one()
     previous = head or GENESIS
-    stored, text = normalise(data)
-    at = utcnow()
-    salt = secrets.token_hex(8)
-    digest = content_digest(salt, at, actor, kind, text)
-    link = link_hash(previous, case_id, seq, digest)
-    session.execute(update(Case).where(Case.id == case_id).values(chain_head=link),
+    for seq, row in enumerate(rows, start=last - len(rows) + 1):
+        row.seq, row.prev_hash = seq, previous
+        row.hash = previous = link_hash(previous, case_id, seq, row.digest)
+    session.execute(update(Case).where(Case.id == case_id).values(chain_head=previous),
                     execution_options={"synchronize_session": False})
-    row = CaseEvent(case_id=case_id, seq=seq, at=at, actor=actor, kind=kind, data=stored, salt=salt,
-                    digest=digest, prev_hash=previous, hash=link)
-    session.add(row)
-    return row
 
 
 @contextmanager

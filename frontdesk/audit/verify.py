@@ -114,6 +114,8 @@ def verify_chains(sessions: sessionmaker[Session], case_ids: list[int] | None = 
 def _check(walk: _Walk, row, tombstones) -> BrokenLink | None:
     event_id, case_id, seq, at, actor, kind, text, salt, digest, prev_hash, stored_hash, erased_at = row
     expected_seq = walk.seq + 1
+    if seq is None:
+        return BrokenLink(case_id, expected_seq, event_id, "event was never linked into the chain")
     if seq != expected_seq:
         return BrokenLink(case_id, expected_seq, event_id, f"sequence jumps from {walk.seq} to {seq}")
     if prev_hash != walk.previous:

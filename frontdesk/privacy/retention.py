@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import redis
-from sqlalchemy import Text, cast, delete, exists, func, select, update
+from sqlalchemy import Text, cast, delete, exists, func, inspect, select, table, update
+from sqlalchemy import column as sa_column
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.record import RetentionSettings
@@ -26,7 +27,7 @@ from frontdesk.privacy.redaction import redact_case, redact_mentions, remove_unr
 from frontdesk.privacy.redis_scrub import expire_job_records
 from frontdesk.privacy.vault import Vault
 from frontdesk.store.tables import (
-    Base, Case, CaseEvent, Contact, ContactIdentity, Delivery, MessageRow, OptOut, RawPayload, ThreadKey,
+    Case, CaseEvent, Contact, ContactIdentity, Delivery, MessageRow, OptOut, RawPayload, ThreadKey,
 )
 
 ACTOR = "retention"
@@ -116,16 +117,30 @@ def delete_case(session: Session, case: Case) -> list[tuple[str, str]]:
 
 
 def _delete_other_references(session: Session, case_id: int) -> None:
-    """Rows of tables added by other features that point at the case (response clocks and the like)."""
+    """Rows of tables added by other features that point at the case (response clocks and the like),
+    found by reflecting the database, so a feature whose module is not imported here is covered too."""
+    for name, column, nullable in _references_to_cases(session):
+        target = table(name, sa_column(column))
+        statement = update(target).values({column: None}) if nullable else delete(target)
+        session.execute(statement.where(target.c[column] == case_id))
+
+
+def _references_to_cases(session: Session) -> list[tuple[str, str, bool]]:
+    cached = session.info.get("frontdesk.retention.references")
+    if cached is not None:
+        return cached
     known = {"case_events", "deliveries", "thread_keys", "messages", "opt_outs", "cases"}
-    for table in Base.metadata.sorted_tables:
-        if table.name in known:
+    inspector = inspect(session.connection())
+    found = []
+    for name in inspector.get_table_names():
+        if name in known:
             continue
-        for key in table.foreign_keys:
-            if key.column.table.name == "cases":
-                column = key.parent
-                statement = (update(table).values({column.name: None}) if column.nullable else delete(table))
-                session.execute(statement.where(column == case_id))
+        nullable = {column["name"]: column["nullable"] for column in inspector.get_columns(name)}
+        for key in inspector.get_foreign_keys(name):
+            if key["referred_table"] == "cases":
+                found += [(name, column, nullable[column]) for column in key["constrained_columns"]]
+    session.info["frontdesk.retention.references"] = found
+    return found
 
 
 def _forget_contacts(session: Session, now: datetime) -> int:

@@ -171,7 +171,7 @@ class CaseEvent(Base):
     actor: Mapped[str] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(48))
     data: Mapped[dict] = mapped_column(default=dict)
-    seq: Mapped[int] = mapped_column(Integer, default=0)
+    seq: Mapped[int | None] = mapped_column(Integer, default=None)  # set when the transaction commits
     salt: Mapped[str | None] = mapped_column(String(32), default=None)
     digest: Mapped[str] = mapped_column(String(64), default="")
     prev_hash: Mapped[str] = mapped_column(String(64), default="")

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 from rq import Queue, SimpleWorker
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from config.record import RetentionSettings
 from frontdesk.audit.verify import verify_chains
@@ -74,6 +74,9 @@ def test_each_category_gets_its_period_and_action_and_statistics_stay(sessions, 
     young_plain = add_case(sessions, vault, 2, [], 100)
     old_legal = add_case(sessions, vault, 3, ["legal", "service"], 400)  # the longest period of its categories wins
     old_service = add_case(sessions, vault, 4, ["service"], 100)  # 90 days, delete
+    with sessions.begin() as session:  # a row of another feature's table that points at the case
+        session.execute(text("INSERT INTO case_clocks (case_id, clock, state, at, due_at) VALUES "
+                             "(:case, 'ack', 'met', :at, :at)"), {"case": old_service, "at": utcnow()})
     report = purge(sessions, None, POLICY, vault)
     assert (report.redacted, report.deleted, report.finished) == (1, 1, True)
     with sessions() as session:
@@ -85,6 +88,7 @@ def test_each_category_gets_its_period_and_action_and_statistics_stay(sessions, 
         assert session.get(Delivery, 1).target == "erased"
         assert session.scalar(select(func.count(MessageRow.id))) == 3
         assert session.get(Contact, 1).name is None and session.get(Contact, 4) is None
+        assert session.scalar(text("SELECT count(*) FROM case_clocks")) == 0
     dump = database_dump(sessions.kw["bind"])
     assert "q1@example.org" not in dump and "canary-4" not in dump and "q2@example.org" in dump
     assert [path.name for path in (tmp_path / "attachments" / "api").iterdir()] == sorted(

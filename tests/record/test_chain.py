@@ -127,7 +127,8 @@ def test_events_written_before_the_chain_existed_are_chained_by_the_migration(tm
     report = verify_chains(make_sessions(engine))
     assert report.ok and report.events == 3
     with make_sessions(engine).begin() as session:
-        assert add_event(session, 1, "router", "later").seq == 4
+        later = add_event(session, 1, "router", "later")
+    assert later.seq == 4
     assert verify_chains(make_sessions(engine)).ok
 
 
@@ -150,3 +151,38 @@ def test_a_chain_recomputed_after_an_edit_verifies_but_changes_the_anchor(sessio
         session.execute(update(Case).where(Case.id == case_id).values(chain_head=previous))
     forged = verify_chains(sessions)
     assert forged.ok and forged.anchor != anchor
+
+
+def test_an_event_in_a_rolled_back_savepoint_is_never_linked(sessions):
+    case_id = open_case(sessions, events=1)
+    with sessions.begin() as session:
+        savepoint = session.begin_nested()
+        add_event(session, case_id, "router", "lost")
+        session.flush()
+        savepoint.rollback()
+        kept = add_event(session, case_id, "router", "kept")
+    assert kept.seq == 2
+    with sessions() as session:
+        assert session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case_id)
+                               .order_by(CaseEvent.seq)).all() == ["note", "kept"]
+    assert verify_chains(sessions).ok
+
+
+def test_writers_crossing_the_same_cases_in_opposite_orders_neither_deadlock_nor_fork(sessions):
+    from concurrent.futures import ThreadPoolExecutor
+
+    first, second = open_case(sessions, events=0), open_case(sessions, events=0)
+
+    def writer(order: tuple[int, int], rounds: int = 20) -> None:
+        for number in range(rounds):
+            with sessions.begin() as session:
+                for case_id in order:
+                    add_event(session, case_id, "writer", "step", number=number)
+
+    with ThreadPoolExecutor(2) as pool:
+        for future in [pool.submit(writer, (first, second)), pool.submit(writer, (second, first))]:
+            future.result(timeout=120)
+    report = verify_chains(sessions)
+    assert report.ok and report.events == 80
+    with sessions() as session:
+        assert session.get(Case, first).event_seq == 40 and session.get(Case, second).event_seq == 40
