@@ -30,11 +30,11 @@ class Thresholds:
     """
 
     critical: float = 0.6
-    safety_high: float = 0.4
+    safety_high: float = 0.5
     category: float = 0.5
     harassment: float = 0.9
     case: float = 0.5
-    informative: float = 0.6
+    informative: float = 0.5
     guards: bool = True
 
     def for_category(self, category: str) -> float:

@@ -129,11 +129,25 @@ class RuleSettings(Section):
         return self
 
 
+class ClassifierSettings(Section):
+    """The shipped model's thresholds (calibrated probabilities); the operator's rules win when they fire."""
+
+    enabled: bool = True
+    critical: float = Field(0.6, ge=0, le=1)
+    safety_high: float = Field(0.5, ge=0, le=1)
+    category: float = Field(0.5, ge=0, le=1)
+    harassment: float = Field(0.9, ge=0, le=1)
+    case: float = Field(0.5, ge=0, le=1)
+    informative: float = Field(0.5, ge=0, le=1)
+    guards: bool = True
+
+
 class RouterSettings(Section):
     """Threading window, the operator's rules, and which urgencies page someone."""
 
     thread_window: Duration = timedelta(days=14)
     rules: list[RuleSettings] = Field(default_factory=list)
+    classifier: ClassifierSettings = Field(default_factory=ClassifierSettings)
     page_urgencies: list[Urgency] = Field(default_factory=lambda: ["critical", "high"])
     default_urgency: Urgency = "normal"
 

@@ -160,6 +160,18 @@ def demo(url, token, timeout) -> None:
     sys.exit(run_demo(url, token, timeout))
 
 
+@main.command()
+@click.option("--format", "input_format", type=click.Choice(["jsonl", "mbox", "eml"]), required=True)
+@click.option("--input", "input_path", type=click.Path(exists=True, path_type=Path), required=True,
+              help="A .jsonl or mbox file, an .eml file or a folder of them.")
+@CONFIG_OPTION
+def triage(input_format, input_path, config_path) -> None:
+    """Run the router offline over a file of messages: one JSON line per message on stdout."""
+    from frontdesk.triage import run
+
+    run(load(config_path), input_format, input_path, sys.stdout, sys.stderr)
+
+
 def _desk_commands() -> None:
     from frontdesk.dashboard.commands import report, user
 

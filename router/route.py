@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from config.schema import AcknowledgmentSettings, RouterSettings
 from frontdesk.models import (
-    FLAG_AUTO_SUBMITTED, FLAG_BOUNCE, FLAG_BULK, FLAG_OWN, FLAG_UNPARSED, URGENCY_RANK, Classification, Decision,
-    Message, Reason,
+    FLAG_AUTO_SUBMITTED, FLAG_BOUNCE, FLAG_BULK, FLAG_OWN, Classification, Decision, Message, Reason,
 )
+from router.judgement import combine, message_text, thresholds_from
 from router.rules import RuleSet
 from router.threads import CaseLookup, resolve_thread
 
@@ -20,29 +20,11 @@ class Router:
         self.settings = settings
         self.acknowledgments = acknowledgments
         self.rules = RuleSet(settings.rules)
+        self.thresholds = thresholds_from(settings.classifier)
 
     def classify(self, message: Message) -> Classification:
-        """Urgency and categories from the operator's rules; the highest urgency that fired wins."""
-        text = f"{message.subject}\n{message.text}" if message.subject else message.text
-        hits = self.rules.hits(text)
-        categories: list[str] = []
-        for hit in hits:
-            categories.extend(c for c in hit.rule.categories if c not in categories)
-        urgencies = [hit.rule.urgency for hit in hits if hit.rule.urgency]
-        if FLAG_UNPARSED in message.flags:
-            urgency = "normal"
-        elif not urgencies:
-            urgency = self.settings.default_urgency
-        else:
-            urgency = max(urgencies, key=URGENCY_RANK.__getitem__)
-            if urgency == "low" and categories:
-                urgency = "normal"  # a complaint with a kind word is still a complaint
-        reasons = tuple(hit.reason for hit in hits) or (
-            Reason(source="policy", name="default", detail=f"no rule fired: default urgency {urgency}"),)
-        return Classification(
-            urgency=urgency, categories=tuple(categories), reasons=reasons,
-            opt_out=any(hit.rule.opt_out for hit in hits),
-        )
+        """Urgency and categories: the operator's rules when they fire, the shipped model for the rest."""
+        return combine(message, self.rules.hits(message_text(message)), self.settings, self.thresholds)
 
     def route(self, message: Message, lookup: CaseLookup) -> Decision:
         """The full decision for `message`, reading existing cases through `lookup`."""

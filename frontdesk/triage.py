@@ -1,0 +1,240 @@
+"""`frontdesk triage`: the real router, offline, over a file of messages; one JSON line out per message.
+
+Nothing is sent and nothing needs Redis or a database: cases live in
+`MemoryCases`, an in-memory implementation of the router's `CaseLookup`
+whose indexes forget the least recently used entries past a fixed size, so
+memory stays bounded however long the input. Input is read as a stream:
+`jsonl` (one object a line: `id`, `channel`, `text`, optional `sender`,
+`subject`, `sent_at`, `thread_key`), `mbox` (input id = the Message-ID
+header as written) or `eml` (one file, or a folder of `.eml` files).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from contextlib import nullcontext
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO
+
+from pydantic import ValidationError
+
+from frontdesk.errors import MalformedPayloadError
+from frontdesk.models import Contact, Decision, Message, RawInbound
+
+FORMATS = ("jsonl", "mbox", "eml")
+MAX_RECORD_BYTES = 10 * 1024 * 1024
+INDEX_LIMIT = 500_000
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One input record: its id as the input names it, and the message, or why there is none."""
+
+    input_id: str
+    message: Message | None
+    error: str | None = None
+
+
+class MemoryCases:
+    """The router's CaseLookup over in-memory, size-bounded indexes (least recently used forgotten first)."""
+
+    def __init__(self, limit: int = INDEX_LIMIT):
+        self.limit = limit
+        self.next_id = 1
+        self.keys: OrderedDict[tuple[str, str], int] = OrderedDict()
+        self.senders: OrderedDict[tuple[str, str], tuple[int, datetime]] = OrderedDict()
+
+    def case_for_thread_keys(self, channel: str, keys: Sequence[str]) -> int | None:
+        """See router.threads.CaseLookup."""
+        for key in keys:
+            case_id = self.keys.get((channel, key))
+            if case_id is not None:
+                self.keys.move_to_end((channel, key))
+                return case_id
+        return None
+
+    def open_case_for_sender(self, channel: str, handle: str, since: datetime) -> int | None:
+        """See router.threads.CaseLookup."""
+        found = self.senders.get((channel, handle))
+        if found is None or found[1] < since:
+            return None
+        return found[0]
+
+    def record(self, message: Message, decision: Decision) -> int:
+        """File the message under its decided case (a new one if none) and index its keys; return the case id."""
+        case_id = decision.thread.case_id
+        if case_id is None:
+            case_id, self.next_id = self.next_id, self.next_id + 1
+        for key in (message.thread_key, *message.own_ids):
+            if key:
+                self._put(self.keys, (message.channel, key), case_id)
+        self._put(self.senders, (message.channel, message.sender.handle), (case_id, message.sent_at))
+        return case_id
+
+    def _put(self, index: OrderedDict, key, value) -> None:
+        index[key] = value
+        index.move_to_end(key)
+        if len(index) > self.limit:
+            index.popitem(last=False)
+
+
+def _timestamp(value: object) -> datetime:
+    if not value:
+        return EPOCH
+    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _json_message(record: dict, number: int) -> Message:
+    channel = str(record.get("channel") or "api")
+    sender = record.get("sender") or f"unknown-{number}"
+    if isinstance(sender, str):
+        sender = {"handle": sender}
+    sent_at = _timestamp(record.get("sent_at"))
+    return Message(
+        id=str(record["id"]), channel=channel, external_id=str(record["id"]),
+        sender=Contact(channel=channel, **sender), text=str(record["text"]), subject=record.get("subject"),
+        thread_key=record.get("thread_key"), sent_at=sent_at, received_at=sent_at,
+    )
+
+
+def read_jsonl(handle: IO[bytes]) -> Iterator[Item]:
+    """Items from JSON lines; a bad line becomes an Item with its error (input id `line:<n>` if it has no id)."""
+    for number, line in enumerate(handle, 1):
+        if not line.strip():
+            continue
+        record: object = None
+        try:
+            if len(line) > MAX_RECORD_BYTES:
+                raise ValueError(f"line longer than {MAX_RECORD_BYTES} bytes")
+            record = json.loads(line)
+            if not isinstance(record, dict):
+                raise ValueError("not a JSON object")
+            yield Item(str(record.get("id", f"line:{number}")), _json_message(record, number))
+        except (ValueError, KeyError, TypeError, ValidationError) as error:
+            input_id = record.get("id") if isinstance(record, dict) and "id" in record else f"line:{number}"
+            yield Item(str(input_id), None, f"line {number}: {type(error).__name__}: {str(error)[:200]}")
+
+
+def _split_mbox(handle: IO[bytes]) -> Iterator[bytes]:
+    chunk: list[bytes] = []
+    size = 0
+    for line in handle:
+        if line.startswith(b"From ") and (not chunk or chunk[-1].strip() == b""):
+            if chunk:
+                yield b"".join(chunk)
+            chunk, size = [], 0
+            continue
+        if line.startswith(b">From "):
+            line = line[1:]
+        if size <= MAX_RECORD_BYTES:
+            chunk.append(line)
+            size += len(line)
+    if chunk and any(part.strip() for part in chunk):
+        yield b"".join(chunk)
+
+
+def _header_message_id(body: bytes) -> str | None:
+    head = body[: 256 * 1024].split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0]
+    lines = head.decode("utf-8", "replace").splitlines()
+    for index, line in enumerate(lines):
+        if line.lower().startswith("message-id:"):
+            value = line.split(":", 1)[1]
+            for follow in lines[index + 1:]:
+                if not follow[:1].isspace():
+                    break
+                value += " " + follow.strip()
+            return value.strip() or None
+    return None
+
+
+def email_items(bodies: Iterator[bytes], parse) -> Iterator[Item]:
+    """Items from raw emails, parsed by the email channel's own parser `parse(RawInbound) -> Message`."""
+    for number, body in enumerate(bodies, 1):
+        input_id = _header_message_id(body) or f"message:{number}"
+        raw = RawInbound(id=f"triage-{number}", channel="email", external_id=input_id,
+                         received_at=EPOCH, body=body, content_type="message/rfc822")
+        try:
+            yield Item(input_id, parse(raw))
+        except (MalformedPayloadError, ValueError, ValidationError) as error:
+            yield Item(input_id, None, f"message {number}: {type(error).__name__}: {str(error)[:200]}")
+
+
+def read_mbox(handle: IO[bytes], parse) -> Iterator[Item]:
+    """Items from an mbox stream (mboxrd `>From ` unquoting), one message at a time."""
+    return email_items(_split_mbox(handle), parse)
+
+
+def read_eml(path: Path, parse) -> Iterator[Item]:
+    """Items from one .eml file or every .eml file of a folder, in name order."""
+    paths = sorted(path.glob("*.eml")) if path.is_dir() else [path]
+    return email_items((item.read_bytes()[:MAX_RECORD_BYTES] for item in paths), parse)
+
+
+def decision_line(input_id: str, case_id: int | None, decision: Decision) -> dict:
+    """The JSON object written for one routed input."""
+    return {"input_id": input_id, "case_id": case_id, "urgency": decision.urgency,
+            "categories": list(decision.classification.categories),
+            "reasons": [reason.model_dump(exclude_none=True) for reason in decision.reasons]}
+
+
+def triage(items: Iterator[Item], router, out: IO[str], tick=None) -> dict[str, int]:
+    """Route every item in order with `router` over fresh `MemoryCases`, writing one JSON line each.
+
+    An item that could not be read or parsed gets a case of its own at urgency
+    normal with the parse error as its reason, as a quarantined payload would.
+    `tick(count)` is called every 1,000 items. Returns counts by urgency.
+    """
+    cases = MemoryCases()
+    counts: dict[str, int] = {}
+    for count, item in enumerate(items, 1):
+        if item.message is None:
+            case_id, cases.next_id = cases.next_id, cases.next_id + 1
+            line = {"input_id": item.input_id, "case_id": case_id, "urgency": "normal", "categories": [],
+                    "reasons": [{"source": "policy", "name": "unparsed", "detail": item.error}]}
+        else:
+            decision = router.route(item.message, cases)
+            line = decision_line(item.input_id, cases.record(item.message, decision), decision)
+        counts[line["urgency"]] = counts.get(line["urgency"], 0) + 1
+        out.write(json.dumps(line, ensure_ascii=False) + "\n")
+        if tick is not None and count % 1000 == 0:
+            tick(count)
+    return counts
+
+
+def open_items(input_format: str, path: Path, handle: IO[bytes] | None) -> Iterator[Item]:
+    """The item stream of one input in one of FORMATS (`handle` is the open file for jsonl and mbox)."""
+    if input_format == "jsonl":
+        return read_jsonl(handle)
+    from channels.registry import CHANNELS
+
+    parse = CHANNELS["email"].parse
+    return read_mbox(handle, parse) if input_format == "mbox" else read_eml(path, parse)
+
+
+def run(settings, input_format: str, path: Path, out: IO[str], err: IO[str]) -> dict[str, int]:
+    """The `frontdesk triage` command: the configured router over `path`, progress on `err`."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from router.route import Router
+
+    router = Router(settings.router, settings.acknowledgments)
+    size = path.stat().st_size if path.is_file() else None
+    columns = (TextColumn("triage"), BarColumn(), TextColumn("{task.fields[count]} messages"), TimeElapsedColumn())
+    with open(path, "rb") if path.is_file() else nullcontext() as handle, \
+            Progress(*columns, console=Console(file=err), transient=False) as progress:
+        task = progress.add_task("triage", total=size, count=0)
+
+        def tick(count: int) -> None:
+            progress.update(task, completed=handle.tell() if handle else None, count=count)
+
+        counts = triage(open_items(input_format, path, handle), router, out, tick)
+        progress.update(task, completed=size, count=sum(counts.values()))
+    return counts
+

@@ -1,0 +1,66 @@
+"""Urgency and categories from the operator's rules and the shipped model together.
+
+The operator's YAML rules always win when they fire: a rule that sets an
+urgency decides the urgency, a rule that sets categories decides the
+categories. Whatever no rule decided comes from the model (`classifier`),
+through the thresholds of the `router.classifier` settings. Every decision
+keeps the reasons of both, so an operator can see what the model would have
+said when a rule overrode it.
+"""
+
+from __future__ import annotations
+
+import classifier
+from classifier import Thresholds
+from config.schema import ClassifierSettings, RouterSettings
+from frontdesk.models import FLAG_UNPARSED, URGENCY_RANK, Classification, Message, Reason
+from router.rules import RuleHit
+
+
+def thresholds_from(settings: ClassifierSettings) -> Thresholds:
+    """The classifier's thresholds as the operator configured them."""
+    return Thresholds(**settings.model_dump(exclude={"enabled"}))
+
+
+def message_text(message: Message) -> str:
+    """What rules match against: the subject line, then the body."""
+    return f"{message.subject}\n{message.text}" if message.subject else message.text
+
+
+def combine(message: Message, hits: list[RuleHit], settings: RouterSettings,
+            thresholds: Thresholds) -> Classification:
+    """Rules first, the model for the rest, the configured default when the model is off."""
+    model = classifier.classify(message.text, message.subject, thresholds) if settings.classifier.enabled else None
+    rule_categories: list[str] = []
+    for hit in hits:
+        rule_categories.extend(c for c in hit.rule.categories if c not in rule_categories)
+    rule_urgencies = [hit.rule.urgency for hit in hits if hit.rule.urgency]
+    reasons = [hit.reason for hit in hits]
+    if FLAG_UNPARSED in message.flags:
+        urgency = "normal"
+        reasons.append(Reason(source="policy", name="unparsed", detail="unparsed payload: a human looks at it"))
+    elif rule_urgencies:
+        urgency = max(rule_urgencies, key=URGENCY_RANK.__getitem__)
+        if urgency == "low" and rule_categories:
+            urgency = "normal"  # a complaint with a kind word is still a complaint
+    elif model is not None:
+        urgency = model.urgency
+    else:
+        urgency = settings.default_urgency
+        reasons.append(Reason(source="policy", name="default", detail=f"no rule fired: default urgency {urgency}"))
+    categories = rule_categories or (list(model.categories) if model else [])
+    if model is not None:
+        reasons.extend(_model_reasons(model, urgency, bool(rule_urgencies)))
+    return Classification(
+        urgency=urgency, categories=tuple(categories), reasons=tuple(reasons),
+        scores=dict(model.scores) if model else {}, sentiment=model.sentiment if model else None,
+        opt_out=any(hit.rule.opt_out for hit in hits) or bool(model and model.opt_out),
+    )
+
+
+def _model_reasons(model: Classification, urgency: str, overruled: bool) -> list[Reason]:
+    if overruled and model.urgency != urgency:
+        return [Reason(source="policy", name="rules-win",
+                       detail=f"an operator rule set urgency {urgency}; the model said {model.urgency}"),
+                *model.reasons]
+    return list(model.reasons)

@@ -1,0 +1,88 @@
+"""router/judgement.py through Router.classify: rules win when they fire, the model decides the rest."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from pydantic import ValidationError
+
+from config.schema import AcknowledgmentSettings, RouterSettings
+from frontdesk.models import FLAG_UNPARSED, Contact, Message
+from router.route import Router
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+
+
+def message(text: str, subject: str | None = None, flags: frozenset[str] = frozenset()) -> Message:
+    return Message(id="m1", channel="api", external_id="e1", sender=Contact(channel="api", handle="ann"),
+                   text=text, subject=subject, sent_at=NOW, received_at=NOW, flags=flags)
+
+
+def router(**settings) -> Router:
+    return Router(RouterSettings.model_validate(settings), AcknowledgmentSettings())
+
+
+FIRE_RULE = {"name": "safety.fire", "urgency": "critical", "categories": ["safety"], "keywords": ["fire"]}
+
+
+def test_without_rules_the_model_decides_with_its_reasons():
+    result = router().classify(message("The toaster caught fire but no one was hurt"))
+    assert result.urgency == "high" and result.categories == ("safety",)
+    assert [reason.source for reason in result.reasons][:2] == ["model", "guard"]
+    assert result.scores["safety"] > 0 and result.sentiment is not None
+
+
+def test_a_rule_that_fires_wins_and_the_model_is_still_explained():
+    result = router(rules=[FIRE_RULE]).classify(message("The toaster caught fire but no one was hurt"))
+    assert result.urgency == "critical"
+    assert result.reasons[0].source == "rule" and result.reasons[0].name == "safety.fire"
+    overruled = [reason for reason in result.reasons if reason.name == "rules-win"]
+    assert overruled and "the model said high" in overruled[0].detail
+
+
+def test_rule_categories_without_urgency_leave_the_urgency_to_the_model():
+    rule = {"name": "service.words", "categories": ["service"], "keywords": ["sue"]}
+    result = router(rules=[rule]).classify(message("I'm going to sue you, my lawyer will be in touch"))
+    assert result.urgency == "high"
+    assert result.categories == ("service",)
+
+
+def test_praise_is_low_and_not_acknowledged():
+    decision_router = router()
+    result = decision_router.classify(message("Thank you so much, the staff were wonderful!"))
+    assert result.urgency == "low"
+    acknowledge, why = decision_router._should_acknowledge(message("x"), result)
+    assert not acknowledge and "low urgency" in why
+
+
+def test_thresholds_come_from_settings():
+    text = "Your heater caught fire in my living room and my son was burned, we're at the hospital"
+    assert router().classify(message(text)).urgency == "critical"
+    assert router(classifier={"critical": 0.999}).classify(message(text)).urgency == "high"
+
+
+def test_model_off_falls_back_to_the_default_urgency():
+    result = router(classifier={"enabled": False}, default_urgency="normal").classify(message("lol same"))
+    assert result.urgency == "normal"
+    assert result.reasons[0].name == "default" and result.scores == {}
+
+
+def test_unparsed_payload_is_normal_whatever_the_model_says():
+    assert router().classify(message("lol same", flags=frozenset({FLAG_UNPARSED}))).urgency == "normal"
+
+
+def test_subject_reaches_rules_and_model():
+    result = router().classify(message("see attached", subject="Formal notice of legal action"))
+    assert result.urgency == "high" and "legal" in result.categories
+
+
+def test_opt_out_from_the_model_guard():
+    assert router().classify(message("STOP")).opt_out
+
+
+def test_bad_threshold_is_refused_with_its_path():
+    with pytest.raises(ValidationError, match="classifier.critical"):
+        RouterSettings.model_validate({"classifier": {"critical": 2}})
+    with pytest.raises(ValidationError, match="classifier.nonsense"):
+        RouterSettings.model_validate({"classifier": {"nonsense": 1}})
