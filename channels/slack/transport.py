@@ -173,15 +173,18 @@ class SlackEvents:
 
     async def on_report(self, ack, body: dict, context) -> BoltResponse | None:
         """The "Report as complaint" message shortcut: keyed by the reported message, so reporting it twice is one message."""
-        channel = (body.get("channel") or {}).get("id")
-        message = body.get("message") or {}
-        key = f"report:{channel}:{message.get('ts')}"
+        channel, reporter = _id_of(body.get("channel")), _id_of(body.get("user"))
+        message = body.get("message") if isinstance(body.get("message"), dict) else {}
+        ts = message.get("ts")
         meta = {"kind": "shortcut", "bot_user_id": context.bot_user_id or ""}
-        refused = await self._accept(key, json.dumps(body).encode("utf-8"), meta)
+        raw = json.dumps(body).encode("utf-8")
+        if channel and isinstance(ts, str) and 0 < len(ts) <= 40:
+            refused = await self._accept(f"report:{channel}:{ts}", raw, meta)
+        else:
+            refused = await self._accept("", raw, meta, quarantine="shortcut without a channel or message ts")
         if refused is not None:
             return refused
         await ack()
-        reporter = (body.get("user") or {}).get("id")
         if channel and reporter:
             self._later(self._tell(channel, reporter, "Thanks, this message is now a complaint case. The author will get a reply in its thread."))
         return None
@@ -189,10 +192,11 @@ class SlackEvents:
     async def on_button(self, ack, body: dict, action: dict) -> None:
         """Acknowledge / Escalate / Resolve on a page: authorised, idempotent, audited (see PageActions)."""
         await ack()
-        user = (body.get("user") or {}).get("id", "")
-        channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
-        outcome = await asyncio.to_thread(self.actions.apply, action.get("action_id", ""), action.get("value", ""), user)
-        if outcome.notice and channel and user:
+        user = _id_of(body.get("user"))
+        container = body.get("container") if isinstance(body.get("container"), dict) else {}
+        channel = container.get("channel_id") or _id_of(body.get("channel"))
+        outcome = await asyncio.to_thread(self.actions.apply, str(action.get("action_id", "")), str(action.get("value", "")), user)
+        if outcome.notice and isinstance(channel, str) and channel and user:
             self._later(self._tell(channel, user, outcome.notice))
 
     async def _accept(self, external_id: str, body: bytes, meta: dict[str, str], quarantine: str | None = None) -> BoltResponse | None:
@@ -214,6 +218,12 @@ class SlackEvents:
         task = asyncio.get_running_loop().create_task(coroutine)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+
+def _id_of(value: Any) -> str:
+    """The `id` of a `{"id": ...}` object in a payload, or ''."""
+    found = value.get("id") if isinstance(value, dict) else None
+    return found if isinstance(found, str) else ""
 
 
 def _retry_meta(request: AsyncBoltRequest) -> dict[str, str]:

@@ -150,3 +150,12 @@ def test_two_people_acknowledging_at_once_change_the_case_once(slack_platform, s
     (acknowledged,) = events(slack_platform, case_id, "acknowledged")
     assert case_row(slack_platform, case_id).acknowledged_by == acknowledged.actor
     assert len(fake_slack.calls_to("chat.update")) == 1
+
+
+def test_a_click_with_odd_shapes_changes_nothing(slack_platform, slack, fake_slack):
+    case_id = page_urgent_case(slack_platform, fake_slack)
+    payload = fixture("block_actions__button")
+    payload["user"], payload["container"] = "U0DANA", ["not", "an", "object"]  # variant: shapes Slack never sends
+    payload["actions"][0].update(action_id=ACTION_IDS["acknowledge"], value=str(case_id))
+    assert slack.interaction(payload).status_code == 200
+    assert case_row(slack_platform, case_id).acknowledged_at is None

@@ -206,3 +206,10 @@ async def test_intake_down_answers_503_so_slack_retries(tmp_path, fake_slack):
         response = await client.post("/slack/events", data=body, headers=signed_headers(SIGNING_SECRET, body))
         assert response.status == 503
         assert response.headers["Retry-After"] == "5"
+
+
+def test_a_shortcut_without_channel_or_message_is_quarantined(slack_platform, slack):
+    report = fixture("message_action__report")
+    report["channel"], report["message"] = "C111", "not an object"  # variant: a shape Slack never sends
+    assert slack.interaction(report).status_code == 200
+    assert count(slack_platform, RawPayload, RawPayload.status == "quarantined") == 1
