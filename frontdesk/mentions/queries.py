@@ -82,16 +82,26 @@ def export_rows(session: Session, filters: Filters, since: datetime, limit: int)
         yield as_dict(row)
 
 
-def _bucket(session: Session, seconds: int):
+def _slot_key(session: Session, seconds: int):
+    """A GROUP BY key per time slot and a function from its value to epoch seconds.
+
+    PostgreSQL buckets by epoch arithmetic. SQLite stores times as text
+    (`2026-11-23 15:04:05.000000`), so a prefix of the text (the minute, or the
+    ten minutes) groups without parsing every row; slots are folded into
+    buckets afterwards.
+    """
     if session.get_bind().dialect.name == "postgresql":
-        return cast(func.floor(func.extract("epoch", Mention.at) / seconds), Integer)
-    return cast(func.strftime("%s", Mention.at), Integer) / seconds
+        return cast(func.floor(func.extract("epoch", Mention.at) / seconds), Integer), lambda key: int(key) * seconds
+    width, pattern, pad = (16, "%Y-%m-%d %H:%M", "") if seconds < 600 else (15, "%Y-%m-%d %H:%M", "0")
+    to_epoch = lambda key: datetime.strptime(key + pad, pattern).replace(tzinfo=timezone.utc).timestamp()  # noqa: E731
+    return func.substr(Mention.at, 1, width), to_epoch
 
 
 def volume(session: Session, filters: Filters, since: datetime, until: datetime, bucket: timedelta) -> dict:
     """Counts per time bucket, per network and per sentiment label, from `since` to `until`."""
     seconds = max(int(bucket.total_seconds()), 60)
-    key = _bucket(session, seconds).label("bucket")
+    key, to_epoch = _slot_key(session, seconds)
+    key = key.label("slot")
     statement = filters.apply(select(key, Mention.channel, Mention.sentiment_label, func.count()))
     statement = statement.where(Mention.at >= since, Mention.at < until).group_by(
         key, Mention.channel, Mention.sentiment_label)
@@ -99,8 +109,8 @@ def volume(session: Session, filters: Filters, since: datetime, until: datetime,
     slots = max(int(until.timestamp()) // seconds - first + 1, 1)
     by_network: dict[str, list[int]] = {}
     by_sentiment = {label: [0] * slots for label in LABELS}
-    for index, channel, label, count in session.execute(statement):
-        slot = int(index) - first
+    for slot_key, channel, label, count in session.execute(statement):
+        slot = int(to_epoch(slot_key)) // seconds - first
         if 0 <= slot < slots:
             by_network.setdefault(channel, [0] * slots)[slot] += count
             by_sentiment.setdefault(label, [0] * slots)[slot] += count

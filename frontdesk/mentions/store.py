@@ -46,6 +46,7 @@ class Mention(Base):
         Index("ix_mentions_at", "at"),
         Index("ix_mentions_label_at", "sentiment_label", "at"),
         Index("ix_mentions_channel_at", "channel", "at"),
+        Index("ix_mentions_at_channel_label", "at", "channel", "sentiment_label"),
     )
 
 

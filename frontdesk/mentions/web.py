@@ -139,7 +139,9 @@ def _window(raw: str) -> tuple[int | None, timedelta]:
         return None, timedelta()
     if not 1 <= hours <= 720:
         return None, timedelta()
-    return hours, timedelta(seconds=max(60, hours * 3600 // 48))
+    raw = hours * 3600 // 48
+    unit = 600 if raw >= 600 else 60  # whole minutes or ten minutes, the slots the store groups by
+    return hours, timedelta(seconds=max(unit, -(-raw // unit) * unit))
 
 
 def _spreadsheet_safe(value):

@@ -76,7 +76,7 @@ def test_a_reply_to_our_reply_is_not_answered(make_platform, fake):
     platform = x_platform(make_platform, fake)
     settle(platform, fake, 1)
     ours = fake.posted[0]
-    fake.add_mention("@TweepyDev Thanks for your reply! Is there anything else?", BOT,
+    fake.add_mention("@TweepyDev Sorry to hear that! Your order is broken? Tell us more.", BOT,
                      conversation_id=complaint["conversation_id"], in_reply_to_user_id=fake.me["id"],
                      referenced_tweets=[{"type": "replied_to", "id": ours["id"]}])
     settle(platform, fake, 2)
