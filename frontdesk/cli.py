@@ -75,7 +75,10 @@ def run(config_path, host, port, smtp_port) -> None:
         click.echo(f"API token (saved in {settings.data_dir / 'api-token'}, shown once): {token}", err=True)
     setup_logging(settings.log_level)
     click.echo(f"Frontdesk on http://{settings.http.host}:{settings.http.port}  (Ctrl-C stops)", err=True)
-    run_platform(settings, config_path, settings.http.host, settings.http.port)
+    try:
+        run_platform(settings, config_path, settings.http.host, settings.http.port)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
 
 
 @main.command()
@@ -91,7 +94,10 @@ def serve(config_path, host, port, smtp_port) -> None:
     if not settings.redis_url:
         raise click.ClickException("serve needs redis_url (or FRONTDESK_REDIS_URL); `frontdesk run` embeds one")
     setup_logging(settings.log_level)
-    services = build_services(settings, settings.redis_url)
+    try:
+        services = build_services(settings, settings.redis_url)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
     asyncio.run(serve_forever(services, settings.http.host, settings.http.port))
 
 
@@ -110,7 +116,10 @@ def worker(config_path, burst, name) -> None:
     setup_logging(settings.log_level)
     import redis
 
-    check_eviction_policy(redis.Redis.from_url(settings.redis_url))
+    try:
+        check_eviction_policy(redis.Redis.from_url(settings.redis_url))
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
     run_worker(settings, settings.redis_url, burst=burst, name=name)
 
 
@@ -192,16 +201,6 @@ def _record_commands() -> None:
 
 
 _record_commands()
-
-
-def _desk_commands() -> None:
-    from frontdesk.dashboard.commands import report, user
-
-    main.add_command(user)
-    main.add_command(report)
-
-
-_desk_commands()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,90 @@
+"""The command line as a person uses it: `frontdesk run` end to end, `cases --json`, clean shutdown."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import requests
+
+from frontdesk.redis_server import free_port
+
+ENV_KEYS = ("FRONTDESK_REDIS_URL", "FRONTDESK_DATABASE_URL", "FRONTDESK_CONFIG", "FRONTDESK_API_TOKEN")
+
+
+def clean_environ(tmp_path) -> dict:
+    environ = {k: v for k, v in os.environ.items() if k not in ENV_KEYS}
+    environ["FRONTDESK_DATA_DIR"] = str(tmp_path / "var")
+    return environ
+
+
+def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "frontdesk run exited early"
+        try:
+            response = requests.get(f"{url}/healthz", timeout=1)
+            if response.status_code == 200:
+                return response.json()
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    raise AssertionError("frontdesk run never became healthy")
+
+
+def test_run_on_embedded_defaults_takes_a_message_to_a_case_and_stops_cleanly(tmp_path):
+    port = free_port()
+    environ = clean_environ(tmp_path)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "frontdesk", "run", "--port", str(port), "--smtp-port", str(free_port())],
+        env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tmp_path)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        health = wait_healthy(url, process)
+        assert health["redis"] == "ok" and health["database"] == "ok"
+        token = (tmp_path / "var" / "api-token").read_text().strip()
+        assert oct((tmp_path / "var" / "api-token").stat().st_mode & 0o777) == "0o600"
+        headers = {"Authorization": f"Bearer {token}"}
+        body = {"external_id": "cli-1", "sender": {"handle": "zoe"}, "text": "The parcel arrived late and the box was damaged."}
+        assert requests.post(f"{url}/api/messages", json=body, headers=headers, timeout=10).status_code == 202
+        deadline = time.monotonic() + 60
+        cases = []
+        while not cases and time.monotonic() < deadline:
+            cases = requests.get(f"{url}/api/cases", headers=headers, timeout=10).json()["cases"]
+            time.sleep(0.3)
+        assert [(c["urgency"], c["message_count"]) for c in cases] == [("normal", 1)]
+        metrics = requests.get(f"{url}/metrics", timeout=10).text
+        assert "frontdesk_queue_depth" in metrics
+    finally:
+        process.send_signal(signal.SIGINT)
+        output = process.communicate(timeout=60)[0].decode()
+    assert process.returncode == 0, output
+    assert f"API token (saved in" in output
+    assert (tmp_path / "var" / "redis" / "appendonlydir").exists() or (tmp_path / "var" / "redis" / "appendonly.aof").exists()
+    leftovers = subprocess.run(["pgrep", "-f", str(tmp_path / "var" / "redis")], capture_output=True, text=True)
+    assert leftovers.stdout.strip() == "", "the embedded redis-server outlived frontdesk run"
+
+    listed = subprocess.run([sys.executable, "-m", "frontdesk", "cases", "--json"], env=environ, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    rows = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert [(r["status"], r["urgency"], r["channel"], r["message_count"]) for r in rows] == [("open", "normal", "api", 1)]
+    assert set(rows[0]) == {"id", "status", "urgency", "categories", "channel", "contact", "message_count"}
+
+
+def test_a_configured_redis_that_may_evict_is_refused(tmp_path, redis_url):
+    import redis as redis_client
+
+    connection = redis_client.Redis.from_url(redis_url)
+    connection.config_set("maxmemory-policy", "allkeys-lru")
+    try:
+        environ = clean_environ(tmp_path) | {"FRONTDESK_REDIS_URL": redis_url}
+        result = subprocess.run([sys.executable, "-m", "frontdesk", "worker", "--burst"], env=environ,
+                                capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    finally:
+        connection.config_set("maxmemory-policy", "noeviction")
+    assert result.returncode != 0
+    assert "maxmemory-policy is 'allkeys-lru'; Frontdesk needs 'noeviction'" in result.stderr
