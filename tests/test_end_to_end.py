@@ -27,8 +27,8 @@ def callback(receiver_url: str) -> dict:
     return {"api": {"clients": [{"name": "default", "callback_url": f"{receiver_url}/ack"}]}}
 
 
-def test_urgent_message_is_acknowledged_paged_and_escalated_until_acknowledged(make_platform, receiver):
-    platform = make_platform(channels=callback(receiver.url), oncall=oncall(receiver.url))
+def test_urgent_message_is_acknowledged_paged_and_escalated_until_acknowledged(make_platform, receiver, database_url):
+    platform = make_platform(database_url=database_url, channels=callback(receiver.url), oncall=oncall(receiver.url))
 
     response = platform.post_message(URGENT)
     assert response.status_code == 202
@@ -70,6 +70,12 @@ def test_urgent_message_is_acknowledged_paged_and_escalated_until_acknowledged(m
     assert {(d["kind"], d["recipient"], d["status"]) for d in detail["deliveries"]} == {
         ("ack", str(cases[0]["contact"]["id"]), "sent"), ("page", "dana", "sent"), ("page", "lee", "sent")}
     assert any(r["source"] == "rule" and r["name"] == "safety.danger-to-life" for r in detail["reasons"])
+
+    metrics = platform.http.get(f"{platform.url}/metrics").text
+    assert 'frontdesk_pages_total{result="sent",sender="apprise"} 2.0' in metrics
+    assert 'frontdesk_deliveries_total{kind="ack",result="sent",sender="api"} 1.0' in metrics
+    assert 'frontdesk_routed_total{channel="api",urgency="critical"} 1.0' in metrics
+    assert 'frontdesk_routing_seconds_count{channel="api"} 1.0' in metrics
 
 
 def test_unanswered_escalation_runs_out_and_says_so(make_platform, receiver):
