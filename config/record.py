@@ -14,9 +14,9 @@ from frontdesk.models import Category
 class EncryptionSettings(Section):
     """Encryption at rest of raw payloads and attachments.
 
-    The environment variable named by `keys_env` holds comma-separated Fernet
-    keys (`frontdesk keys generate` makes one): the first seals new data, all
-    of them open old data. Unset, payloads are stored unencrypted (a warning
+    The environment variable named by `keys_env` holds comma-separated AES-256
+    keys in URL-safe base64 (`frontdesk keys generate` makes one): the first
+    seals new data, all of them open old data. Unset, payloads are stored unencrypted (a warning
     says so at start-up). Rotate with `frontdesk keys rotate`.
     """
 

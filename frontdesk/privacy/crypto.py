@@ -1,10 +1,13 @@
-"""Encryption at rest for raw payloads and attachments (Fernet from `cryptography`).
+"""Encryption at rest for raw payloads and attachments: AES-256-GCM from `cryptography`.
 
-A sealed value is `FDX1:<key id>:<Fernet token>`; the key id (first 8 hex
-digits of the key's SHA-256) picks the key directly, and lets rotation skip
-what the current key already sealed. Keys come from the environment variable
-named in `encryption.keys_env`: comma-separated Fernet keys, the first one
-seals, all of them open.
+A sealed value is `FDX1:<key id>:` followed by a random 96-bit nonce and the
+GCM ciphertext with its tag; the header is authenticated too. The key id
+(first 8 hex digits of the key's SHA-256) picks the key directly, and lets
+rotation skip what the current key already sealed. Keys come from the
+environment variable named in `encryption.keys_env`: comma-separated keys of
+32 random bytes in URL-safe base64 (`frontdesk keys generate`); the first one
+seals, all of them open. (AES-GCM rather than Fernet: the intake seals in its
+group-commit flush, and GCM costs about a fifteenth of Fernet per payload.)
 
 The store's `SealedBytes` column type seals on write and opens on read with
 the keyring attached to the engine (`attach_keyring`), so every reader of
@@ -13,9 +16,13 @@ the keyring attached to the engine (`attach_keyring`), so every reader of
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import os
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import LargeBinary
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
@@ -28,8 +35,11 @@ ESCAPE = b"FDX0:"
 _ENGINE_ATTRIBUTE = "frontdesk_keyring"
 
 
+NONCE_BYTES = 12
+
+
 def key_id(key: bytes) -> bytes:
-    """The 8-hex-digit id of a Fernet key."""
+    """The 8-hex-digit id of a data key."""
     return hashlib.sha256(key).hexdigest()[:8].encode()
 
 
@@ -39,8 +49,8 @@ def hashed_address(address: str) -> str:
 
 
 def generate_key() -> str:
-    """A new random Fernet key, as text."""
-    return Fernet.generate_key().decode()
+    """A new random data key (32 bytes, URL-safe base64), as text."""
+    return base64.urlsafe_b64encode(os.urandom(32)).decode()
 
 
 class Keyring:
@@ -49,17 +59,19 @@ class Keyring:
     def __init__(self, keys: list[str]):
         if not keys:
             raise KeyringError("no data key given")
-        self._fernets: dict[bytes, Fernet] = {}
-        self._order: list[bytes] = []
+        self._ciphers: dict[bytes, AESGCM] = {}
+        order: list[bytes] = []
         for number, key in enumerate(keys, 1):
             try:
-                fernet = Fernet(key.strip().encode())
-            except (ValueError, TypeError):
-                raise KeyringError(f"data key #{number} is not a Fernet key (32 url-safe base64 bytes)") from None
+                raw = base64.urlsafe_b64decode(key.strip().encode())
+            except (binascii.Error, ValueError):
+                raw = b""
+            if len(raw) != 32:
+                raise KeyringError(f"data key #{number} is not a key of 32 bytes in url-safe base64") from None
             kid = key_id(key.strip().encode())
-            self._fernets[kid] = fernet
-            self._order.append(kid)
-        self.current = self._order[0]
+            self._ciphers[kid] = AESGCM(raw)
+            order.append(kid)
+        self.current = order[0]
 
     @classmethod
     def from_text(cls, text: str | None) -> "Keyring | None":
@@ -69,19 +81,21 @@ class Keyring:
 
     def seal(self, plain: bytes) -> bytes:
         """Encrypt and authenticate with the current key."""
-        return MAGIC + self.current + b":" + self._fernets[self.current].encrypt(plain)
+        header = MAGIC + self.current + b":"
+        nonce = os.urandom(NONCE_BYTES)
+        return header + nonce + self._ciphers[self.current].encrypt(nonce, plain, header)
 
     def open(self, sealed: bytes) -> bytes:
         """Decrypt a sealed value; plain values (stored before encryption was on) pass through."""
         if not is_sealed(sealed):
             return unescape_plain(sealed)
-        kid, _, token = sealed[len(MAGIC):].partition(b":")
-        fernet = self._fernets.get(kid)
-        if fernet is None:
+        kid, _, body = sealed[len(MAGIC):].partition(b":")
+        cipher = self._ciphers.get(kid)
+        if cipher is None:
             raise KeyringError(f"no data key with id {kid.decode(errors='replace')} is configured")
         try:
-            return fernet.decrypt(token)
-        except InvalidToken:
+            return cipher.decrypt(body[:NONCE_BYTES], body[NONCE_BYTES:], MAGIC + kid + b":")
+        except (InvalidTag, ValueError):
             raise KeyringError(f"a value sealed with key {kid.decode()} fails authentication") from None
 
     def needs_rotation(self, value: bytes) -> bool:

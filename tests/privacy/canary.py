@@ -30,7 +30,7 @@ from tests.fakes.x_api import FakeXApi
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 SHOP = "http://shop.test:8000"
-KEYS = "V0h3bG1oRjN4b0dZbXJwRkZ6bWQ4bFl1d3o5c3lIQ3Q="  # a fixed Fernet key for the tests
+KEYS = "V0h3bG1oRjN4b0dZbXJwRkZ6bWQ4bFl1d3o5c3lIQ3Q="  # a fixed data key for the tests
 EMAIL = "quentin.canaryfield@example.org"
 NAME = "Quentin Canaryfield"
 HANDLE = "qcanary7731"

@@ -92,4 +92,4 @@ def test_keys_generate_and_rotate(environ, sessions):
     missing = run({**environ, "FRONTDESK_DATA_KEYS": ""}, "keys", "rotate")
     assert missing.exit_code == 1 and "no data key: set FRONTDESK_DATA_KEYS" in missing.output
     bad = run({**environ, "FRONTDESK_DATA_KEYS": "not-a-key"}, "audit", "verify")
-    assert bad.exit_code == 1 and "data key #1 is not a Fernet key" in bad.output and "not-a-key" not in bad.output
+    assert bad.exit_code == 1 and "data key #1 is not a key of 32 bytes" in bad.output and "not-a-key" not in bad.output
