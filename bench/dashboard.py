@@ -22,6 +22,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+# The bench folder holds scripts named like standard modules (email.py): run from the project root instead.
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import requests  # noqa: E402

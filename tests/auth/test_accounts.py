@@ -7,16 +7,13 @@ import pytest
 from config.desk import DashboardSettings, OperatorSettings
 from frontdesk.auth.accounts import Operator, add_operator, authenticate, current_role, hash_password
 from frontdesk.auth.errors import AccountError
-from frontdesk.store.db import make_engine, make_sessions, migrate
-from tests.dashboard.desk import PASSWORD, password_hash
+from tests.dashboard.desk import PASSWORD, migrated, password_hash
 
 
 @pytest.fixture
 def sessions(database_url):
-    engine = make_engine(database_url)
-    migrate(engine)
-    yield make_sessions(engine)
-    engine.dispose()
+    with migrated(database_url) as factory:
+        yield factory
 
 
 def test_database_accounts_sign_in_with_their_password_only(sessions):

@@ -14,9 +14,8 @@ from config.schema import OncallSettings
 from frontdesk.clocks.clocks import ClockPolicy
 from frontdesk.clocks.watch import check_clocks
 from frontdesk.metrics import Metrics
-from frontdesk.store.db import make_engine, make_sessions, migrate
 from frontdesk.store.tables import Case, CaseEvent, Contact, Delivery
-from tests.dashboard.desk import open_case
+from tests.dashboard.desk import migrated, open_case
 from workers.periodic import PERIODIC, queue_due
 
 OPENED = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
@@ -29,10 +28,8 @@ POLICY = ClockPolicy(ClocksSettings(targets={"high": {"acknowledge": "1h"}}))
 
 @pytest.fixture
 def sessions(database_url):
-    engine = make_engine(database_url)
-    migrate(engine)
-    yield make_sessions(engine)
-    engine.dispose()
+    with migrated(database_url) as factory:
+        yield factory
 
 
 def make_case(sessions, acknowledged_by: str | None = None) -> int:

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from functools import lru_cache
+from typing import Iterator
 
 import requests
+from sqlalchemy.orm import sessionmaker
+
+from frontdesk.store.db import make_engine, make_sessions, migrate
 
 PASSWORD = "correct horse battery staple"
 ROLES = ("viewer", "agent", "admin")
@@ -57,3 +62,14 @@ def post_action(session: requests.Session, base_url: str, case_id: int, action: 
     page = session.get(f"{base_url}/cases/{case_id}", timeout=10)
     return session.post(f"{base_url}/cases/{case_id}/{action}", data={"csrf": csrf_of(page.text), **fields},
                         timeout=10)
+
+
+@contextmanager
+def migrated(database_url: str) -> Iterator[sessionmaker]:
+    """A session factory on a freshly migrated store at `database_url`, disposed of afterwards."""
+    engine = make_engine(database_url)
+    migrate(engine)
+    try:
+        yield make_sessions(engine)
+    finally:
+        engine.dispose()

@@ -10,8 +10,9 @@ from config.desk import ClocksSettings
 from frontdesk.clocks.clocks import ClockPolicy
 from frontdesk.dashboard.reads import CaseFilters, case_page, case_rows
 from frontdesk.store.cases import merge_cases
-from frontdesk.store.db import make_engine, make_sessions, migrate
 from frontdesk.store.tables import Case, Contact, ContactIdentity
+
+from tests.dashboard.desk import migrated
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 POLICY = ClockPolicy(ClocksSettings())
@@ -19,10 +20,8 @@ POLICY = ClockPolicy(ClocksSettings())
 
 @pytest.fixture
 def sessions(database_url):
-    engine = make_engine(database_url)
-    migrate(engine)
-    yield make_sessions(engine)
-    engine.dispose()
+    with migrated(database_url) as factory:
+        yield factory
 
 
 def seed(sessions) -> dict[str, int]:

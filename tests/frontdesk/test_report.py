@@ -9,9 +9,8 @@ from click.testing import CliRunner
 
 from frontdesk.clocks.watch import CaseClock
 from frontdesk.report import build_report, percentile, report_rows, to_csv, to_png, to_table
-from frontdesk.store.db import make_engine, make_sessions, migrate
 from frontdesk.store.tables import Case, Contact
-from tests.dashboard.desk import dashboard_settings, open_case, sign_in
+from tests.dashboard.desk import dashboard_settings, migrated, open_case, sign_in
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 
@@ -43,10 +42,8 @@ def seed(sessions) -> None:
 
 @pytest.fixture
 def sessions(database_url):
-    engine = make_engine(database_url)
-    migrate(engine)
-    yield make_sessions(engine)
-    engine.dispose()
+    with migrated(database_url) as factory:
+        yield factory
 
 
 def test_figures_of_the_period(sessions):
@@ -89,9 +86,8 @@ def test_report_command_writes_table_csv_and_png(make_settings, tmp_path):
     settings = make_settings()
     config = tmp_path / "frontdesk.yaml"
     config.write_text(f"database_url: {settings.effective_database_url}\n")
-    engine = make_engine(settings.effective_database_url)
-    migrate(engine)
-    seed(make_sessions(engine))
+    with migrated(settings.effective_database_url) as factory:
+        seed(factory)
     runner = CliRunner()
     table = runner.invoke(main, ["report", "--since", "3650d", "--config", str(config)])
     assert table.exit_code == 0 and "time_to_acknowledge" in table.output, table.output
