@@ -35,6 +35,7 @@ class EmailSender:
         self.organisation = context.settings.organisation
         self.codec = settings.codec(context.data_dir)
         self.redis = context.redis
+        self._tls_context: ssl.SSLContext | None = None
 
     def reply_target(self, message: Message) -> str | None:
         """The address an acknowledgment to `message` goes to (its Reply-To, else its sender), email only."""
@@ -67,6 +68,12 @@ class EmailSender:
                                   error=f"{type(error).__name__}: {error}"[:500])
         return DeliveryResult(target=target, status="sent", provider_id=composed.message_id)
 
+    def _tls(self) -> ssl.SSLContext:
+        # Loading the CA bundle costs about 0.1 s: once per sender, and only when TLS is used.
+        if self._tls_context is None:
+            self._tls_context = ssl.create_default_context()
+        return self._tls_context
+
     def _within_recipient_cap(self, target: str) -> bool:
         """Count this mail against the recipient's sliding window; False when the window is full.
 
@@ -92,14 +99,14 @@ class EmailSender:
     def _transmit(self, target: str, composed: Composed) -> None:
         settings = self.settings
         timeout = settings.timeout.total_seconds()
-        context = ssl.create_default_context()
         if settings.ssl:
-            client: smtplib.SMTP = smtplib.SMTP_SSL(settings.host, settings.port, timeout=timeout, context=context)
+            client: smtplib.SMTP = smtplib.SMTP_SSL(settings.host, settings.port, timeout=timeout,
+                                                    local_hostname=settings.domain, context=self._tls())
         else:
             client = smtplib.SMTP(settings.host, settings.port, timeout=timeout, local_hostname=settings.domain)
         with client:
             if settings.starttls and not settings.ssl:
-                client.starttls(context=context)
+                client.starttls(context=self._tls())
             if settings.username and settings.password is not None:
                 client.login(settings.username, settings.password.get_secret_value())
             client.sendmail(composed.envelope_from, [target], composed.data)

@@ -9,22 +9,28 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
+from functools import partial
 
 from aiohttp import web
 
-from channels.email.guard import split_header_block
+from channels.email.attachments import store_attachments
+from channels.email.guard import Deadline, check_headers, parse_bounded, split_header_block
 from channels.email.imap import poll_mailbox
-from channels.email.parse import ParseOptions, parse_email
+from channels.email.parse import ParseOptions, external_id, parse_email
 from channels.email.reports import attach_report, is_report
 from channels.email.threading import reply_case
 from channels.email.transport import start_listener
 from channels.email.unsubscribe import UnsubscribeRoutes
 from config.email import EmailChannelSettings, EmailParseLimits
-from frontdesk.channel import Accept, ChannelContext
+from frontdesk.channel import Accept, Accepted, ChannelContext
 from frontdesk.errors import MalformedPayloadError
 from frontdesk.models import Message, RawInbound
+from frontdesk.privacy.errors import KeyringError
+from frontdesk.privacy.setup import vault_for
 
 log = logging.getLogger(__name__)
+_MULTIPART = re.compile(rb"content-type:\s*multipart/", re.IGNORECASE)
 
 
 class EmailAdapter:
@@ -40,6 +46,7 @@ class EmailAdapter:
         self.listening = asyncio.Event()
         sender = context.settings.outbound.email
         self.codec = sender.codec(context.settings.data_dir)
+        self.vault = vault_for(context.settings)
         # Parsing happens in workers, which call `parse` on the class: what it needs travels in meta.
         self.meta = {"loop_id": sender.loop_id, "subject_window_days": str(settings.subject_thread_window.days)}
         custom_limits = settings.limits.model_dump(exclude_defaults=True)
@@ -54,6 +61,25 @@ class EmailAdapter:
             return dict(self.meta)
         case_id = reply_case(self.codec, header_text, recipients)
         return {**self.meta, "reply_case": str(case_id)} if case_id is not None else dict(self.meta)
+
+    async def accept_mail(self, accept: Accept, body: bytes, recipients: list[str], meta: dict[str, str]) -> Accepted:
+        """Commit one raw mail through `accept` (SMTP and IMAP both come here), then keep its attachments.
+
+        The raw message is the record; attachment files are a copy, so failing to write them is logged, not fatal.
+        """
+        accepted = await accept("email", external_id(body), body, content_type="message/rfc822",
+                                meta={**self.intake_meta(body, recipients), **meta})
+        if not accepted.duplicate and _MULTIPART.search(body[:65536]):
+            await asyncio.to_thread(self._keep_attachments, body)
+        return accepted
+
+    def _keep_attachments(self, body: bytes) -> None:
+        limits = self.settings.limits
+        try:
+            check_headers(split_header_block(body, limits), limits)
+            store_attachments(parse_bounded(body, limits, Deadline(limits.max_seconds)), self.vault)
+        except (MalformedPayloadError, OSError, ValueError, KeyringError) as error:
+            log.warning("email: attachments not stored (the raw message keeps them): %s", type(error).__name__)
 
     @staticmethod
     def parse(raw: RawInbound) -> Message:
@@ -78,13 +104,13 @@ class EmailAdapter:
     async def run(self, accept: Accept) -> None:
         """Run the SMTP listener (when enabled) and one poller per IMAP mailbox until cancelled."""
         server = None
-        tasks = [asyncio.create_task(poll_mailbox(mailbox, self.context, accept, self.intake_meta),
+        tasks = [asyncio.create_task(poll_mailbox(mailbox, self.context, partial(self.accept_mail, accept)),
                                      name=f"email:imap:{mailbox.name}") for mailbox in self.settings.imap]
         for task in tasks:
             task.add_done_callback(_log_death)
         try:
             if self.settings.smtp.enabled:
-                server = await start_listener(self.settings, accept, self.intake_meta)
+                server = await start_listener(self.settings, partial(self.accept_mail, accept))
                 self.smtp_port = server.sockets[0].getsockname()[1]
             self.listening.set()
             await asyncio.Event().wait()

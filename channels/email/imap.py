@@ -24,9 +24,8 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 from redis.exceptions import LockError, RedisError
 
-from channels.email.parse import external_id
 from config.email import ImapMailboxSettings
-from frontdesk.channel import Accept, ChannelContext
+from frontdesk.channel import ChannelContext
 from frontdesk.errors import IntakeUnavailableError
 
 log = logging.getLogger(__name__)
@@ -38,7 +37,7 @@ def cursor_name(mailbox: ImapMailboxSettings) -> str:
     return f"email:imap:{mailbox.name}"
 
 
-async def poll_mailbox(mailbox: ImapMailboxSettings, context: ChannelContext, accept: Accept, intake_meta) -> None:
+async def poll_mailbox(mailbox: ImapMailboxSettings, context: ChannelContext, accept_mail) -> None:
     """Poll one mailbox until cancelled: lock, connect, catch up, wait; reconnect with backoff and jitter."""
     failures = 0
     ttl = max(30.0, 3 * (mailbox.poll_interval + mailbox.socket_timeout).total_seconds())
@@ -54,7 +53,7 @@ async def poll_mailbox(mailbox: ImapMailboxSettings, context: ChannelContext, ac
                 if lock is not None and not (held := await run(lock.acquire)):
                     await asyncio.sleep(mailbox.poll_interval.total_seconds())
                     continue
-                await MailboxSession(mailbox, context, accept, intake_meta, lock, ttl, run).run()
+                await MailboxSession(mailbox, context, accept_mail, lock, ttl, run).run()
             except RETRYABLE as error:
                 failures += 1
                 delay = min(mailbox.max_backoff.total_seconds(), 0.5 * 2 ** min(failures, 16))
@@ -77,12 +76,10 @@ def _release(lock) -> None:
 class MailboxSession:
     """One connection's life: select, then catch up and wait, until an error or cancellation."""
 
-    def __init__(self, mailbox: ImapMailboxSettings, context: ChannelContext, accept: Accept,
-                 intake_meta, lock, ttl: float, run):
+    def __init__(self, mailbox: ImapMailboxSettings, context: ChannelContext, accept_mail, lock, ttl: float, run):
         self.mailbox = mailbox
         self.context = context
-        self.accept = accept
-        self.intake_meta = intake_meta
+        self.accept_mail = accept_mail
         self.lock = lock
         self.ttl = ttl
         self.run_blocking = run
@@ -156,9 +153,8 @@ class MailboxSession:
         """Accept every message past the cursor (one batch), then advance it; returns how many were fetched."""
         messages = await self.run_blocking(self._fetch_new)
         for uid, body in messages:
-            meta = {**self.intake_meta(body, []), "mailbox": self.mailbox.name, "uid": str(uid),
-                    "uidvalidity": str(self.uidvalidity)}
-            await self.accept("email", external_id(body), body, content_type="message/rfc822", meta=meta)
+            meta = {"mailbox": self.mailbox.name, "uid": str(uid), "uidvalidity": str(self.uidvalidity)}
+            await self.accept_mail(body, [], meta)
         if messages:
             await self.run_blocking(self._commit, [uid for uid, _ in messages])
         return len(messages)

@@ -14,21 +14,19 @@ import asyncio
 import hmac
 import logging
 import ssl
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from channels.email.parse import external_id
 from config.email import EmailChannelSettings, SmtpListenerSettings
-from frontdesk.channel import Accept
+from frontdesk.channel import Accepted
 
 log = logging.getLogger(__name__)
 # aiosmtpd logs every protocol line at INFO: keep AUTH exchanges and addresses out of the logs.
 logging.getLogger("mail.log").setLevel(logging.WARNING)
 
-CONTENT_TYPE = "message/rfc822"
-# (raw bytes, envelope recipients) -> the meta to record with the raw message
-IntakeMeta = Callable[[bytes, list[str]], dict[str, str]]
+# (raw bytes, envelope recipients, transport meta) -> committed and queued (EmailAdapter.accept_mail)
+AcceptMail = Callable[[bytes, list[str], dict[str, str]], Awaitable[Accepted]]
 TEMPFAIL = "451 4.3.0 Temporary failure, please try again later"
 
 
@@ -49,11 +47,10 @@ class Recipients:
 class IntakeHandler:
     """aiosmtpd handler hooks: RCPT policy, and DATA through `accept`."""
 
-    def __init__(self, settings: EmailChannelSettings, accept: Accept, intake_meta: IntakeMeta):
+    def __init__(self, settings: EmailChannelSettings, accept_mail: AcceptMail):
         self.settings = settings
         self.recipients = Recipients(settings.smtp)
-        self.accept = accept
-        self.intake_meta = intake_meta
+        self.accept_mail = accept_mail
 
     async def handle_RCPT(self, server, session: Session, envelope: Envelope, address: str, options) -> str:
         if not self.recipients.accepts(address):
@@ -66,10 +63,9 @@ class IntakeHandler:
     async def handle_DATA(self, server, session: Session, envelope: Envelope) -> str:
         body = bytes(envelope.original_content or b"")
         try:
-            meta = {**self.intake_meta(body, envelope.rcpt_tos), "sender": envelope.mail_from or "",
-                    "recipients": " ".join(envelope.rcpt_tos), "peer": str(session.peer[0]) if session.peer else ""}
-            accepted = await self.accept("email", external_id(body), body,
-                                         content_type=CONTENT_TYPE, meta=meta)
+            meta = {"sender": envelope.mail_from or "", "recipients": " ".join(envelope.rcpt_tos),
+                    "peer": str(session.peer[0]) if session.peer else ""}
+            accepted = await self.accept_mail(body, envelope.rcpt_tos, meta)
         except Exception as error:  # whatever broke behind us, the sender must keep the mail and retry
             log.warning("email: intake failed, answered 451: %s", type(error).__name__)
             return TEMPFAIL
@@ -120,10 +116,10 @@ def _authenticator(settings: SmtpListenerSettings):
     return authenticate
 
 
-async def start_listener(settings: EmailChannelSettings, accept: Accept, intake_meta: IntakeMeta) -> asyncio.Server:
+async def start_listener(settings: EmailChannelSettings, accept_mail: AcceptMail) -> asyncio.Server:
     """Listen on `settings.smtp.host:port` (port 0 picks one); the caller closes the returned server."""
     smtp = settings.smtp
-    handler = IntakeHandler(settings, accept, intake_meta)
+    handler = IntakeHandler(settings, accept_mail)
     sessions = [0]
     tls_context = _tls_context(smtp)
     authenticator = _authenticator(smtp)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import smtplib
 import socket
+from pathlib import Path
 from email import policy
 
 import pytest
@@ -144,3 +145,16 @@ def test_autoresponder_ping_pong_ends_after_one_acknowledgment(make_platform, si
     assert len(sink.received) == 1
     [case] = cases(platform)
     assert case["message_count"] == 2
+
+
+def test_attachments_of_accepted_mail_are_kept_in_the_vault(make_platform):
+    platform = make_platform(**email_overrides(None))
+    fixture = Path(__file__).resolve().parents[2] / "fixtures" / "email" / "message__attachment_russian_yahoo.eml"
+    crlf = fixture.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")  # as any MTA sends it
+    send(smtp_port(platform), crlf, sender="mailboxaddr1234567@yahoo.com")
+    digest = "ac1c65a5a443"
+    stored = list((platform.settings.data_dir / "attachments" / "email").glob(f"{digest}*"))
+    assert len(stored) == 1 and stored[0].stat().st_mode & 0o777 == 0o600
+    platform.work()
+    [case] = cases(platform)
+    assert case["message_count"] == 1
