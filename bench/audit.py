@@ -16,6 +16,8 @@ import time
 import uuid
 from pathlib import Path
 
+# Scripts in bench/ may be named like stdlib modules (bench/email.py): keep bench/ itself off the path.
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert, update  # noqa: E402

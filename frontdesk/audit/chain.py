@@ -50,8 +50,13 @@ def normalise(data: dict) -> tuple[dict, str]:
     return json.loads(text), text
 
 
-def stamp(at: datetime) -> str:
-    """An event time as hashed: UTC, ISO 8601 to the microsecond, no offset (a naive time is taken as UTC)."""
+def stamp(at: datetime | str) -> str:
+    """An event time as hashed: UTC, ISO 8601 to the microsecond, no offset (a naive time is taken as UTC;
+    text is a time as SQLite stores it)."""
+    if isinstance(at, str):
+        if len(at) == 26 and at[10] in " T":  # SQLAlchemy's SQLite form, already UTC to the microsecond
+            return f"{at[:10]}T{at[11:]}"
+        at = datetime.fromisoformat(at)
     if at.tzinfo is not None:
         at = at.astimezone(timezone.utc).replace(tzinfo=None)
     return at.isoformat(timespec="microseconds")

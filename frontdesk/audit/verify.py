@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import DateTime, Text, cast, select, type_coerce
+from sqlalchemy import DateTime, Engine, Text, cast, select, true, type_coerce
 from sqlalchemy.orm import Session, sessionmaker
 
 from frontdesk.audit.chain import ERASED_KIND, GENESIS, content_digest, link_hash
@@ -77,38 +78,71 @@ class _Walk:
 
 def verify_chains(sessions: sessionmaker[Session], case_ids: list[int] | None = None,
                   batch: int = BATCH) -> VerifyReport:
-    """Verify the chains of every case (or of `case_ids`); never raises on a broken chain."""
+    """Verify the chains of every case (or of `case_ids`) in one read snapshot; never raises on a broken chain.
+
+    The snapshot takes no write lock: on SQLite a deferred read transaction
+    in WAL mode (read straight from the driver, which is also the fast path),
+    on PostgreSQL a REPEATABLE READ, READ ONLY transaction.
+    """
     report = VerifyReport()
-    with sessions() as session:
-        heads = _heads(session, case_ids)
-        declared = _declared_tombstones(session, case_ids)
-        # Plain DateTime: the UTC TypeDecorator's per-row work is not needed to hash a time.
-        query = select(CaseEvent.id, CaseEvent.case_id, CaseEvent.seq, type_coerce(CaseEvent.at, DateTime()),
-                       CaseEvent.actor, CaseEvent.kind, cast(CaseEvent.data, Text), CaseEvent.salt, CaseEvent.digest,
-                       CaseEvent.prev_hash, CaseEvent.hash, CaseEvent.erased_at.is_not(None))
-        if case_ids is not None:
-            query = query.where(CaseEvent.case_id.in_(case_ids))
-        rows = session.connection().execute(query.order_by(CaseEvent.case_id, CaseEvent.seq),
-                                            execution_options={"yield_per": batch})
-        walk: _Walk | None = None
-        for row in rows:
-            if walk is None or row[1] != walk.case_id:
-                if walk is not None:
-                    _close(walk, heads.pop(walk.case_id, None), report)
-                walk = _Walk(row[1])
-            report.events += 1
-            if row[11]:
-                report.tombstones += 1
-            if walk.broken is None:
-                walk.broken = _check(walk, row, declared.get(row[1], ()))
-        if walk is not None:
-            _close(walk, heads.pop(walk.case_id, None), report)
+    only = (lambda column: column.in_(case_ids)) if case_ids is not None else (lambda column: true())
+    with _snapshot(sessions.kw["bind"], batch) as fetch:
+        heads = {row[0]: (row[1], row[2]) for row in fetch(
+            select(Case.id, Case.event_seq, Case.chain_head).where(only(Case.id)))}
+        declared: dict[int, set[int]] = {}
+        for case_id, text in fetch(select(CaseEvent.case_id, cast(CaseEvent.data, Text)).where(
+                CaseEvent.kind == ERASED_KIND, only(CaseEvent.case_id))):
+            declared.setdefault(case_id, set()).update(int(seq) for seq in json.loads(text).get("tombstones", []))
+        events = select(CaseEvent.id, CaseEvent.case_id, CaseEvent.seq, type_coerce(CaseEvent.at, DateTime()),
+                        CaseEvent.actor, CaseEvent.kind, cast(CaseEvent.data, Text), CaseEvent.salt,
+                        CaseEvent.digest, CaseEvent.prev_hash, CaseEvent.hash, CaseEvent.erased_at.is_not(None))
+        _walk_all(fetch(events.where(only(CaseEvent.case_id)).order_by(CaseEvent.case_id, CaseEvent.seq)),
+                  heads, declared, report)
     for case_id, (seq, head) in sorted(heads.items()):
         report.cases += 1
         if seq or head:
             report.broken.append(BrokenLink(case_id, 1, None, f"case records {seq} events but none are stored"))
     report.broken.sort(key=lambda link: link.case_id)
     return report
+
+
+def _walk_all(rows, heads: dict, declared: dict, report: VerifyReport) -> None:
+    walk: _Walk | None = None
+    for row in rows:
+        if walk is None or row[1] != walk.case_id:
+            if walk is not None:
+                _close(walk, heads.pop(walk.case_id, None), report)
+            walk = _Walk(row[1])
+        report.events += 1
+        if row[11]:
+            report.tombstones += 1
+        if walk.broken is None:
+            walk.broken = _check(walk, row, declared.get(row[1], ()))
+    if walk is not None:
+        _close(walk, heads.pop(walk.case_id, None), report)
+
+
+@contextmanager
+def _snapshot(engine: Engine, batch: int):
+    """A function running selects in one read-only snapshot and yielding their rows."""
+    if engine.dialect.name != "sqlite":
+        with engine.connect().execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True) as db:
+            yield lambda query: db.execute(query, execution_options={"yield_per": batch})
+        return
+    connection = engine.raw_connection()
+    cursor = connection.cursor()
+    try:
+        cursor.execute("BEGIN")  # deferred: a snapshot, not the write lock every other transaction here takes
+
+        def fetch(query):
+            cursor.execute(str(query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})))
+            while rows := cursor.fetchmany(batch):
+                yield from rows
+
+        yield fetch
+    finally:
+        cursor.execute("ROLLBACK")
+        connection.close()
 
 
 def _check(walk: _Walk, row, tombstones) -> BrokenLink | None:
@@ -141,20 +175,3 @@ def _close(walk: _Walk, head: tuple[int, str] | None, report: VerifyReport) -> N
         report.broken.append(walk.broken)
     else:
         report._anchor.update(f"{walk.case_id}:{walk.seq}:{walk.previous}\n".encode())
-
-
-def _heads(session: Session, case_ids: list[int] | None) -> dict[int, tuple[int, str]]:
-    query = select(Case.id, Case.event_seq, Case.chain_head)
-    if case_ids is not None:
-        query = query.where(Case.id.in_(case_ids))
-    return {case_id: (seq, head) for case_id, seq, head in session.execute(query)}
-
-
-def _declared_tombstones(session: Session, case_ids: list[int] | None) -> dict[int, set[int]]:
-    query = select(CaseEvent.case_id, CaseEvent.data).where(CaseEvent.kind == ERASED_KIND)
-    if case_ids is not None:
-        query = query.where(CaseEvent.case_id.in_(case_ids))
-    declared: dict[int, set[int]] = {}
-    for case_id, data in session.execute(query):
-        declared.setdefault(case_id, set()).update(int(seq) for seq in (data or {}).get("tombstones", []))
-    return declared
