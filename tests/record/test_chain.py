@@ -186,3 +186,15 @@ def test_writers_crossing_the_same_cases_in_opposite_orders_neither_deadlock_nor
     assert report.ok and report.events == 80
     with sessions() as session:
         assert session.get(Case, first).event_seq == 40 and session.get(Case, second).event_seq == 40
+
+
+def test_verification_reads_a_snapshot_and_lets_writers_commit_meanwhile(sessions):
+    from frontdesk.audit.verify import _snapshot
+
+    case_id = open_case(sessions, events=2)
+    with _snapshot(sessions.kw["bind"], 100) as fetch:
+        before = list(fetch(select(CaseEvent.id)))
+        with sessions.begin() as session:  # would wait for the lock if the snapshot held it
+            add_event(session, case_id, "router", "meanwhile")
+        assert list(fetch(select(CaseEvent.id))) == before
+    assert verify_chains(sessions).events == 3
