@@ -119,18 +119,20 @@ def _wipe_unrouted_payloads(session: Session, identifiers: set[str]) -> int:
         return 0
     wiped, last_id = 0, ""
     while True:
-        rows = session.scalars(select(RawPayload).where(
-            RawPayload.id > last_id, RawPayload.status != "routed",
-            ~exists().where(MessageRow.id == RawPayload.id)).order_by(RawPayload.id).limit(PAYLOAD_BATCH)).all()
+        rows = session.execute(select(
+            RawPayload.id, RawPayload.channel, RawPayload.idempotency_key, RawPayload.body, RawPayload.meta,
+            RawPayload.error).where(RawPayload.id > last_id, RawPayload.status != "routed",
+                                    ~exists().where(MessageRow.id == RawPayload.id))
+            .order_by(RawPayload.id).limit(PAYLOAD_BATCH)).all()
         if not rows:
             return wiped
-        for raw in rows:
-            haystack = bytes(raw.body or b"") + json.dumps(raw.meta).encode() + (raw.error or "").encode()
+        for payload_id, channel, key, body, meta, error in rows:
+            haystack = bytes(body or b"") + json.dumps(meta).encode() + (error or "").encode()
             if any(needle in haystack for needle in needles):
-                session.execute(update(RawPayload).where(RawPayload.id == raw.id).values(
-                    body=b"", meta={}, error=None, idempotency_key=f"{raw.channel}:{pseudonym(raw.idempotency_key)}"))
+                session.execute(update(RawPayload).where(RawPayload.id == payload_id).values(
+                    body=b"", meta={}, error=None, idempotency_key=f"{channel}:{pseudonym(key)}"))
                 wiped += 1
-        last_id = rows[-1].id
+        last_id = rows[-1][0]
 
 
 def _checkpoint(session_factory: sessionmaker[Session]) -> None:

@@ -71,9 +71,8 @@ def holdings(session: Session, contact_id: int) -> Holdings:
     identities = list(session.scalars(select(ContactIdentity).where(ContactIdentity.contact_id == contact_id)))
     cases = list(session.scalars(select(Case).where(Case.contact_id == contact_id).order_by(Case.id)))
     case_ids = [case.id for case in cases]
-    messages = list(session.scalars(select(MessageRow).where(
-        or_(MessageRow.contact_id == contact_id, MessageRow.case_id.in_(case_ids))).order_by(MessageRow.received_at)))
-    messages = [message for message in messages if message.contact_id == contact_id]
+    messages = list(session.scalars(select(MessageRow).where(MessageRow.contact_id == contact_id)
+                                    .order_by(MessageRow.received_at)))
     deliveries = list(session.scalars(select(Delivery).where(Delivery.case_id.in_(case_ids)).order_by(Delivery.id)))
     addresses = [identity.handle for identity in identities] + ([contact.email] if contact.email else [])
     opt_outs = list(session.scalars(select(OptOut).where(OptOut.address.in_(addresses)))) if addresses else []
