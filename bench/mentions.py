@@ -18,22 +18,24 @@ Last line: `mentions=… ingest_per_s=… index_per_s=… routing_per_s=… page
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import statistics
 import sys
-import tempfile
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import redis
-import requests
-from aiohttp import web
-from sqlalchemy import func, select
+# bench/ holds scripts named like standard modules (email.py): put the repository first instead of it.
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import statistics  # noqa: E402
+import tempfile  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
+
+import redis  # noqa: E402
+import requests  # noqa: E402
+from aiohttp import web  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
 from channels.x.adapter import XAdapter  # noqa: E402
 from channels.x.transport import XPoller  # noqa: E402

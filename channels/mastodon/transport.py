@@ -30,6 +30,7 @@ from frontdesk.mentions.clients import mastodon_client
 
 log = logging.getLogger(__name__)
 MAX_RATE_LIMIT_WAIT = 5 * 60 + 5
+MAX_PAGE = 40  # Mastodon answers at most 40 notifications or statuses per page
 
 
 def plain(value):
@@ -48,6 +49,7 @@ class MastodonPoller:
         self._client_factory = client_factory or self._default_client
         self._client: Mastodon | None = None
         self.account_id = ""
+        self.page_size = min(settings.page_size, MAX_PAGE)
 
     def _default_client(self) -> Mastodon:
         token = self.settings.access_token.get_secret_value() if self.settings.access_token else None
@@ -84,7 +86,7 @@ class MastodonPoller:
                     await self._accept_status(stream, status, accept)
                     cursor = item_id
                     await asyncio.to_thread(self.cursors.set, name, {"min_id": item_id})
-                if len(items) < self.settings.page_size:
+                if len(items) < self.page_size:
                     break
         except MastodonRatelimitError:
             reset = getattr(self.client, "ratelimit_reset", None) or 0
@@ -99,7 +101,7 @@ class MastodonPoller:
 
     def _page(self, stream: str, cursor: str | None) -> list[tuple[str, dict]]:
         """(cursor id, status) pairs of one page after `cursor`; the newest page when there is none."""
-        limit = self.settings.page_size if cursor else min(self.settings.page_size, 40)
+        limit = self.page_size
         paging = {"min_id": cursor} if cursor else {}
         if stream == "mentions":
             found = self.client.notifications(types=["mention"], limit=limit, **paging)

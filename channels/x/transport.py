@@ -36,7 +36,7 @@ TWEET_FIELDS = ["author_id", "conversation_id", "created_at", "in_reply_to_user_
 USER_FIELDS = ["name", "username", "protected"]
 EXPANSIONS = ["author_id", "in_reply_to_user_id", "referenced_tweets.id"]
 MAX_RATE_LIMIT_WAIT = 15 * 60 + 5
-ACCEPT_CHUNK = 100
+ACCEPT_CHUNK = 500
 
 
 class MalformedPageError(ValueError):

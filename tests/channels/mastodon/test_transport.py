@@ -136,3 +136,12 @@ async def test_hashtag_stream_has_its_own_cursor(fake, store, intake):
     await m.poll("tag:acmefail", intake.accept)
     assert [e["stream"] for e in stored(store)] == ["tag:acmefail"]
     assert m.cursors.get(m.cursor_name("tag:acmefail")) == {"min_id": stored(store)[0]["status"]["id"]}
+
+
+async def test_pages_are_capped_at_mastodons_forty(fake, store, intake):
+    statuses = [fake.add_mention(f"@mastodonpy_test many {i}", ANN)["id"] for i in range(45)]
+    m = poller(fake, store, page_size=100)
+    m.cursors.set(m.cursor_name("mentions"), {"min_id": "17"})
+    await m.poll("mentions", intake.accept)
+    assert [e["status"]["id"] for e in stored(store)] == statuses
+    assert {c.query["limit"] for c in fake.calls if c.path == "/api/v1/notifications"} == {"40"}
