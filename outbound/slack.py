@@ -145,7 +145,8 @@ def _fallback_text(rendered: Rendered, layout: bool) -> str:
     if not layout:
         return escape_mrkdwn(rendered.text)
     meta = rendered.meta
-    head = escape_mrkdwn(f"{meta.get('urgency', 'urgent')} complaint, case {meta.get('case_ref', meta.get('case_id', ''))}", 300)
+    case_ref = meta.get("case_ref", meta.get("case_id", ""))
+    head = escape_mrkdwn(f"{meta.get('urgency', 'urgent')} complaint, case {case_ref}", 300)
     line = state_line(meta)
     return f"{head}: {line}" if line else head
 
@@ -156,11 +157,13 @@ class SlackSender:
     slug = SLUG
     resend_safe = False  # chat.postMessage has no idempotency key: a resend posts twice
 
-    def __init__(self, settings: SlackSenderSettings, context: SenderContext | None = None, *, client: WebClient | None = None):
+    def __init__(self, settings: SlackSenderSettings, context: SenderContext | None = None, *,
+                 client: WebClient | None = None):
         self.settings = settings
         self.context = context
         token = settings.bot_token.get_secret_value() if settings.bot_token else None
-        self.client = client or WebClient(token=token, base_url=settings.api_url, timeout=int(settings.timeout.total_seconds()))
+        timeout = int(settings.timeout.total_seconds())
+        self.client = client or WebClient(token=token, base_url=settings.api_url, timeout=timeout)
         self.broadcast = IncidentBroadcast(settings, self.client, context.redis if context else None)
 
     def reply_target(self, message: Message) -> str | None:
@@ -177,7 +180,8 @@ class SlackSender:
             if _PERSON.match(channel) and not thread_ts:
                 channel = self.client.conversations_open(users=channel)["channel"]["id"]
             elif not _CONVERSATION.match(channel) or (thread_ts and not _TS.match(thread_ts)):
-                return DeliveryResult(target=target, status="failed", error="bad_target", detail="not a Slack user, conversation or thread")
+                return DeliveryResult(target=target, status="failed", error="bad_target",
+                                      detail="not a Slack user, conversation or thread")
             content = _content(rendered, layout=rendered.kind in ("page", "alert"))
             response = self.client.chat_postMessage(channel=channel, thread_ts=thread_ts or None, **content)
         except (SlackClientError, OSError) as error:
@@ -216,7 +220,8 @@ class IncidentBroadcast:
 
     def _key(self, rendered: Rendered) -> str | None:
         case_id = rendered.meta.get("case_id", "")
-        if not self.channel or self.redis is None or not case_id.isdigit() or rendered.meta.get("urgency") not in self.urgencies:
+        wanted = rendered.meta.get("urgency") in self.urgencies
+        if not self.channel or self.redis is None or not case_id.isdigit() or not wanted:
             return None
         return f"frontdesk:slack:incident:{case_id}"
 
@@ -272,4 +277,5 @@ def failure(target: str, error: Exception) -> DeliveryResult:
         return DeliveryResult(target=target, status="failed", error=code, retryable=retryable, detail=detail)
     log.info("slack request to %s failed: %s", target, error)
     retryable = isinstance(error, OSError)  # refused, reset, timed out; a SlackRequestError is our own bad call
-    return DeliveryResult(target=target, status="failed", error=type(error).__name__, retryable=retryable, detail=str(error)[:200])
+    return DeliveryResult(target=target, status="failed", error=type(error).__name__, retryable=retryable,
+                          detail=str(error)[:200])

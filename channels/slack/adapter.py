@@ -39,7 +39,8 @@ class SlackAdapter:
         self.settings = settings
         self.context = context
         if settings.socket_mode and not secret_of(settings.app_token):
-            raise ConfigError(f"channels.slack.app_token: empty; Socket Mode needs an app-level token in {settings.app_token_env}")
+            raise ConfigError(
+                f"channels.slack.app_token: empty; Socket Mode needs an app-level token in {settings.app_token_env}")
         if not settings.socket_mode and not secret_of(settings.signing_secret):
             raise ConfigError(
                 f"channels.slack.signing_secret: empty; set the environment variable {settings.signing_secret_env}")

@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 SLUG = "slack"
 PATH = "/slack/events"
 _TIMESTAMP = re.compile(r"^\d{1,12}$")
+REPORTED = "Thanks, this message is now a complaint case. Its author will get a reply in its thread."
 
 
 def secret_of(value: Any) -> str:
@@ -172,7 +173,7 @@ class SlackEvents:
         return refused
 
     async def on_report(self, ack, body: dict, context) -> BoltResponse | None:
-        """The "Report as complaint" message shortcut: keyed by the reported message, so reporting it twice is one message."""
+        """The "Report as complaint" message shortcut, keyed by the reported message: reported twice, it is one."""
         channel, reporter = _id_of(body.get("channel")), _id_of(body.get("user"))
         message = body.get("message") if isinstance(body.get("message"), dict) else {}
         ts = message.get("ts")
@@ -186,7 +187,7 @@ class SlackEvents:
             return refused
         await ack()
         if channel and reporter:
-            self._later(self._tell(channel, reporter, "Thanks, this message is now a complaint case. The author will get a reply in its thread."))
+            self._later(self._tell(channel, reporter, REPORTED))
         return None
 
     async def on_button(self, ack, body: dict, action: dict) -> None:
@@ -195,16 +196,19 @@ class SlackEvents:
         user = _id_of(body.get("user"))
         container = body.get("container") if isinstance(body.get("container"), dict) else {}
         channel = container.get("channel_id") or _id_of(body.get("channel"))
-        outcome = await asyncio.to_thread(self.actions.apply, str(action.get("action_id", "")), str(action.get("value", "")), user)
+        action_id, value = str(action.get("action_id", "")), str(action.get("value", ""))
+        outcome = await asyncio.to_thread(self.actions.apply, action_id, value, user)
         if outcome.notice and isinstance(channel, str) and channel and user:
             self._later(self._tell(channel, user, outcome.notice))
 
-    async def _accept(self, external_id: str, body: bytes, meta: dict[str, str], quarantine: str | None = None) -> BoltResponse | None:
+    async def _accept(self, external_id: str, body: bytes, meta: dict[str, str],
+                      quarantine: str | None = None) -> BoltResponse | None:
         try:
             await self.accept(SLUG, external_id, body, meta=meta, quarantine=quarantine)
         except IntakeUnavailableError as error:
             log.warning("slack: intake unavailable, Slack will retry: %s", error)
-            return BoltResponse(status=503, body=json.dumps({"error": "intake unavailable"}), headers={"Retry-After": "5"})
+            return BoltResponse(status=503, body=json.dumps({"error": "intake unavailable"}),
+                                headers={"Retry-After": "5"})
         return None
 
     async def _tell(self, channel: str, user: str, text: str) -> None:
