@@ -10,13 +10,18 @@ is only measured on, never trained on.
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# Replace the script's own folder, whose email.py would shadow the standard library's.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-from bench.judgement_scoring import macro_f1, per_class  # noqa: E402
+from bench.judgement_scoring import macro_f1, pairwise, per_class  # noqa: E402
+from bench.judgement_threads import gold_threads, load_maildirs, route_mails, write_messages  # noqa: E402
 from classifier import Thresholds, classify_many  # noqa: E402
 from classifier.corpora import (  # noqa: E402
     datasets_root, load_authored, load_complaints, load_crisislex, load_davidson,
@@ -24,6 +29,9 @@ from classifier.corpora import (  # noqa: E402
 from classifier.features import TROUBLE  # noqa: E402
 from classifier.text import prepare  # noqa: E402
 from classifier.train import build_model, training_examples  # noqa: E402
+from config.schema import Settings  # noqa: E402
+from frontdesk.triage import read_jsonl, triage  # noqa: E402
+from router.route import Router  # noqa: E402
 
 COMMAND = ".venv/bin/python bench/judgement.py --only {name}"
 FEATURE_CACHE: dict = {}
@@ -100,7 +108,35 @@ def speed(root: Path) -> dict[str, float]:
     return {"classify_msgs_per_s": best}
 
 
-FIGURES = {"complaints": complaints, "crisis": crisis, "davidson": davidson, "speed": speed}
+def threads(root: Path) -> dict[str, float]:
+    """notmuch-eval (lkml + default): pairwise same-case F1 with threading headers and with them removed."""
+    mails = load_maildirs(root / "notmuch-eval", ("lkml", "default"))
+    gold = gold_threads(mails)
+    figures = {}
+    for name, strip in (("with_headers", False), ("without_headers", True)):
+        predicted = route_mails(mails, strip)
+        precision, recall, f1 = pairwise(gold, predicted)
+        figures.update({f"notmuch_{name}_precision": precision, f"notmuch_{name}_recall": recall,
+                        f"notmuch_{name}_f1": f1})
+    return figures
+
+
+def triage_speed(root: Path, count: int = 100_000) -> dict[str, float]:
+    """`frontdesk triage` (the real router, default settings) over `count` generated JSON lines."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "input.jsonl"
+        write_messages(path, count)
+        started = time.perf_counter()
+        with path.open("rb") as handle, open(os.devnull, "w") as sink:
+            counts = triage(read_jsonl(handle), Router(Settings().router, Settings().acknowledgments), sink)
+        elapsed = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  {sum(counts.values())} messages, by urgency {counts}, peak RSS {peak:.0f} MiB")
+    return {"triage_msgs_per_s": count / elapsed, "triage_peak_rss_mib": peak}
+
+
+FIGURES = {"complaints": complaints, "crisis": crisis, "davidson": davidson, "speed": speed, "threads": threads,
+           "triage": triage_speed}
 
 
 def main() -> None:

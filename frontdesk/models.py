@@ -146,6 +146,8 @@ class ThreadMatch(Frozen):
     confidence: float = 1.0
     evidence: str = ""
     suggested_case_id: int | None = None
+    # Further keys under which later messages find this message's case (content fingerprints, subject).
+    keys: tuple[str, ...] = ()
 
 
 class Decision(Frozen):

@@ -70,7 +70,7 @@ class MemoryCases:
         case_id = decision.thread.case_id
         if case_id is None:
             case_id, self.next_id = self.next_id, self.next_id + 1
-        for key in (message.thread_key, *message.own_ids):
+        for key in (message.thread_key, *message.own_ids, *decision.thread.keys):
             if key:
                 self._put(self.keys, (message.channel, key), case_id)
         self._put(self.senders, (message.channel, message.sender.handle), (case_id, message.sent_at))

@@ -7,10 +7,13 @@ from frontdesk.models import (
     FLAG_AUTO_SUBMITTED, FLAG_BOUNCE, FLAG_BULK, FLAG_OWN, Classification, Decision, Message, Reason,
 )
 from router.judgement import combine, message_text, thresholds_from
+from router.email_threads import resolve_email_thread
 from router.rules import RuleSet
+from router.threading import content_keys, resolve_by_content
 from router.threads import CaseLookup, resolve_thread
 
 NO_ACK_FLAGS = frozenset({FLAG_AUTO_SUBMITTED, FLAG_BULK, FLAG_BOUNCE, FLAG_OWN})
+EMAIL = "email"  # its own threading order (router/email_threads.py): a new mail is a new complaint
 
 
 class Router:
@@ -29,7 +32,12 @@ class Router:
     def route(self, message: Message, lookup: CaseLookup) -> Decision:
         """The full decision for `message`, reading existing cases through `lookup`."""
         classification = self.classify(message)
-        thread = resolve_thread(message, lookup, self.settings.thread_window)
+        resolve = resolve_email_thread if message.channel == EMAIL else resolve_thread
+        thread = resolve(message, lookup, self.settings.thread_window)
+        if message.subject is not None:
+            if thread.case_id is None:
+                thread = resolve_by_content(message, lookup) or thread
+            thread = thread.model_copy(update={"keys": content_keys(message)})
         acknowledge, why = self._should_acknowledge(message, classification)
         page = classification.urgency in self.settings.page_urgencies and not (message.flags & NO_ACK_FLAGS)
         reasons = list(classification.reasons)

@@ -67,7 +67,7 @@ def record_message(
     contact = contact_for(session, message)
     case, new_case = _case_for(session, message, decision, contact)
     _store_message(session, message, decision, case, contact)
-    _register_thread_keys(session, message, case)
+    _register_thread_keys(session, message, case, decision.thread.keys)
     ack_id = _plan_acknowledgment(session, message, decision, case, contact, ack_target, ack_window)
     start_paging = decision.page and case.acknowledged_at is None and case.escalation_step < 0
     return Recorded(case.id, new_case, contact.id, ack_id, start_paging)
@@ -129,8 +129,8 @@ def _store_message(session: Session, message: Message, decision: Decision, case:
     case.last_message_at = max(case.last_message_at, message.received_at)
 
 
-def _register_thread_keys(session: Session, message: Message, case: Case) -> None:
-    keys = {key for key in (message.thread_key, *message.own_ids) if key}
+def _register_thread_keys(session: Session, message: Message, case: Case, extra: tuple[str, ...] = ()) -> None:
+    keys = {key for key in (message.thread_key, *message.own_ids, *extra) if key}
     if not keys:
         return
     known = set(session.scalars(select(ThreadKey.key).where(ThreadKey.channel == message.channel,

@@ -1,0 +1,107 @@
+"""Threading inputs for bench/judgement.py: maildir corpora, their gold threads, routing them, generated load.
+
+The notmuch corpora are GPL test data: they are read from shared/datasets at
+run time and never copied into the repository.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+from channels.registry import CHANNELS
+from classifier.corpora import load_authored
+from config.schema import Settings
+from frontdesk.triage import EPOCH, MemoryCases, email_items
+from router.route import Router
+
+_ID = re.compile(r"<([^<>\s]+)>")
+_THREAD_HEADERS = re.compile(rb"^(?:in-reply-to|references):.*(?:\r?\n[ \t].*)*\r?\n", re.IGNORECASE | re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Mail:
+    """One stored message: its bytes, Message-ID, the ids it refers to, and when it was sent."""
+
+    body: bytes
+    message_id: str
+    refers_to: tuple[str, ...]
+    sent_at: float
+
+
+def _header(head: str, name: str) -> str:
+    match = re.search(rf"^{name}:(.*(?:\n[ \t].*)*)", head, re.IGNORECASE | re.MULTILINE)
+    return match.group(1).replace("\n", " ").strip() if match else ""
+
+
+def load_maildirs(root: Path, corpora: tuple[str, ...]) -> list[Mail]:
+    """Every message file under root/<corpus>, one per Message-ID (a re-delivery is dropped), by date."""
+    mails: dict[str, Mail] = {}
+    for corpus in corpora:
+        for path in sorted(p for p in (root / corpus).rglob("*") if p.is_file()):
+            body = path.read_bytes()
+            head = body.split(b"\n\n", 1)[0].decode("utf-8", "replace")
+            ids = _ID.findall(_header(head, "message-id"))
+            if not ids or ids[0] in mails:
+                continue
+            refers = tuple(_ID.findall(_header(head, "in-reply-to")) + _ID.findall(_header(head, "references")))
+            try:
+                sent = parsedate_to_datetime(_header(head, "date")).timestamp()
+            except (TypeError, ValueError):
+                sent = 0.0
+            mails[ids[0]] = Mail(body, ids[0], refers, sent)
+    return sorted(mails.values(), key=lambda mail: (mail.sent_at, mail.message_id))
+
+
+def gold_threads(mails: list[Mail]) -> list[str]:
+    """Gold thread of each mail: connected components over Message-ID and In-Reply-To/References."""
+    parent = {mail.message_id: mail.message_id for mail in mails}
+
+    def find(key: str) -> str:
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for mail in mails:
+        for ref in mail.refers_to:
+            if ref in parent:
+                parent[find(ref)] = find(mail.message_id)
+    return [find(mail.message_id) for mail in mails]
+
+
+def route_mails(mails: list[Mail], strip_headers: bool) -> list[int]:
+    """The case each mail lands in when the real router (default settings) sees them in date order."""
+    settings = Settings()
+    router = Router(settings.router, settings.acknowledgments)
+    cases = MemoryCases()
+    bodies = (_THREAD_HEADERS.sub(b"", mail.body) if strip_headers else mail.body for mail in mails)
+    predicted = []
+    for item in email_items(bodies, CHANNELS["email"].parse):
+        if item.message is None:
+            predicted.append(-len(predicted) - 1)
+            continue
+        message = item.message
+        if message.sent_at == EPOCH:
+            message = message.model_copy(update={"sent_at": message.received_at})
+        predicted.append(cases.record(message, router.route(message, cases)))
+    return predicted
+
+
+def write_messages(path: Path, count: int, seed: int = 7) -> None:
+    """`count` JSON lines built from our own examples: many senders, channels, some chat threads."""
+    rng = random.Random(seed)
+    texts = [example.text for example in load_authored()]
+    channels = ("api", "webchat", "slack", "x")
+    with path.open("w", encoding="utf-8") as handle:
+        for number in range(count):
+            channel = channels[number % len(channels)]
+            record = {"id": f"m{number}", "channel": channel, "sender": f"user{rng.randrange(count // 5)}",
+                      "text": rng.choice(texts), "sent_at": f"2026-11-{1 + number * 28 // count:02d}T12:00:00Z"}
+            if channel in ("slack", "webchat") and rng.random() < 0.5:
+                record["thread_key"] = f"t{rng.randrange(count // 10)}"
+            handle.write(json.dumps(record) + "\n")

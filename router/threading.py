@@ -1,0 +1,170 @@
+"""Threads without threading headers: normalised subjects and the quoted text of a reply.
+
+Forwarded mail and clients that drop In-Reply-To/References still leave two
+traces: a subject with a reply prefix ("Re:", "AW:", "SV:", "回复:" …) and the
+lines of the earlier message quoted in the reply. Each message leaves
+fingerprints of a few of its own lines, and its normalised subject, as thread
+keys of its case (`ThreadMatch.keys`, registered by the store); a later reply
+whose quoted lines hit one of them continues that case. A subject alone is
+never enough to merge a new message — two customers writing "Refund" are two
+cases — and a reply ("Re: …") joins another sender's case on its subject only
+when the subject is specific (four words or more); otherwise it is suggested.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from frontdesk.models import Message, ThreadMatch
+from router.threads import CaseLookup
+
+# Reply and forward prefixes of common mail clients, by language, and list tags.
+_PREFIX = re.compile(
+    r"^(?:\s*(?:re|aw|sv|vs|antw|antwort|wg|fw|fwd|tr|rv|r|ref|odp|pd|res|enc|ynt|vá|vl|atb|bls|vast|"
+    r"回复|回覆|答复|转发|轉寄|返信|転送|답장|전달|отв|ответ|пересл|πρ|σχετ|השב|رد|إعادة توجيه)"
+    r"(?:\s*\[\d+\]|\s*\(\d+\)|\^\d+)?\s*[:：]"
+    r"|\s*\[[^\]]{1,60}\]"
+    r"|\s*\((?:fwd|fw)\))+",
+    re.IGNORECASE,
+)
+_REPLY_PREFIX = re.compile(
+    r"^\s*(?:\[[^\]]{1,60}\]\s*)*(?:re|aw|sv|vs|antw|antwort|odp|res|r|rv|ynt|vá|vast|atb|回复|回覆|答复|返信|답장"
+    r"|отв|ответ|πρ|σχετ|השב|رد)(?:\s*\[\d+\]|\s*\(\d+\)|\^\d+)?\s*[:：]",
+    re.IGNORECASE,
+)
+_SPACE = re.compile(r"\s+")
+_TAG = re.compile(r"\[([^\]]{1,60})\]")
+_SERIES_PART = re.compile(r"\s*\d{1,4}\s*/\s*\d{1,4}\s*")
+_QUOTE_MARKS = re.compile(r"^(?:\s*>)+\s?")
+_NOISE_LINE = re.compile(
+    r"^(?:signed-off-by|acked-by|reviewed-by|cc|to|from|sent|date|subject|tested-by|reported-by)\s*:"
+    r"|^(?:on\s.*wrote|sent from my|get outlook|--\s*$|thanks|regards|best|cheers)",
+    re.IGNORECASE,
+)
+MIN_LINE = 24
+SPECIFIC_WORDS = 4
+SERIES_SLOT_SECONDS = 6 * 3600
+OWN_LINES = 6
+MAX_QUOTED = 40
+_SERIES = re.compile(r"\[([^\]\d]{0,40}?)\s*0*(\d{1,4})\s*/\s*0*(\d{1,4})\s*\]")
+LINE_KEY = "line:"
+SERIES_KEY = "series:"
+SUBJECT_KEY = "nsubject:"
+
+
+def normalise_subject(subject: str | None) -> tuple[str, bool]:
+    """The subject without reply/forward prefixes and list tags, case-folded; and whether it was a reply.
+
+    A tag with a version in it ("[PATCH v2 3/7]") is kept without its part
+    number, so that a second version is not taken for the first.
+    """
+    if not subject:
+        return "", False
+    is_reply = bool(_REPLY_PREFIX.match(subject))
+    prefix = _PREFIX.match(subject)
+    versions = [_SERIES_PART.sub("", tag) for tag in _TAG.findall(prefix.group(0))] if prefix else []
+    stripped = subject[prefix.end():] if prefix else subject
+    kept = " ".join(tag for tag in versions
+                    if any(character.isdigit() for character in tag) and any(c.isalpha() for c in tag))
+    return _SPACE.sub(" ", f"{kept} {stripped}").strip().casefold(), is_reply
+
+
+def _fingerprint(line: str) -> str | None:
+    text = _SPACE.sub(" ", line).strip().casefold()
+    if len(text) < MIN_LINE or _NOISE_LINE.match(text):
+        return None
+    return LINE_KEY + hashlib.blake2b(text.encode("utf-8", "replace"), digest_size=10).hexdigest()
+
+
+def own_line_keys(text: str) -> list[str]:
+    """Fingerprints of the first and last few substantive lines the author wrote (not quoted)."""
+    keys = []
+    for line in text.splitlines():
+        if _QUOTE_MARKS.match(line):
+            continue
+        key = _fingerprint(line)
+        if key and key not in keys:
+            keys.append(key)
+    return keys if len(keys) <= 2 * OWN_LINES else keys[:OWN_LINES] + keys[-OWN_LINES:]
+
+
+def quoted_line_keys(text: str) -> list[str]:
+    """Fingerprints of the lines this message quotes ("> …"), at most MAX_QUOTED."""
+    keys = []
+    for line in text.splitlines():
+        marks = _QUOTE_MARKS.match(line)
+        if not marks:
+            continue
+        key = _fingerprint(line[marks.end():])
+        if key and key not in keys:
+            keys.append(key)
+            if len(keys) >= MAX_QUOTED:
+                break
+    return keys
+
+
+def subject_key(subject: str | None) -> str | None:
+    """The thread key of a normalised subject, or None when nothing is left of it."""
+    normalised, _ = normalise_subject(subject)
+    if not normalised:
+        return None
+    return SUBJECT_KEY + hashlib.blake2b(normalised.encode(), digest_size=10).hexdigest()
+
+
+def series_keys(message: Message) -> list[str]:
+    """Keys shared by the parts of one numbered series ("[PATCH v2 3/7]") from one sender sent close together.
+
+    The first key is this message's own time slot, the second the slot before
+    it, so parts either side of a slot boundary still meet.
+    """
+    if not message.subject or _REPLY_PREFIX.match(message.subject):
+        return []
+    match = _SERIES.search(message.subject)
+    if not match:
+        return []
+    slot = int(message.sent_at.timestamp() // SERIES_SLOT_SECONDS)
+    label = f"{message.sender.handle}\0{match.group(1).strip().casefold()}\0{match.group(3)}"
+    return [SERIES_KEY + hashlib.blake2b(f"{label}\0{number}".encode("utf-8", "replace"), digest_size=10).hexdigest()
+            for number in (slot, slot - 1)]
+
+
+def content_keys(message: Message) -> tuple[str, ...]:
+    """The keys a message leaves on its case for later header-less replies and later parts."""
+    keys = own_line_keys(message.text)
+    subject = subject_key(message.subject)
+    keys.extend([subject] if subject else [])
+    keys.extend(series_keys(message)[:1])
+    return tuple(keys)
+
+
+def resolve_by_content(message: Message, lookup: CaseLookup) -> ThreadMatch | None:
+    """The case this message continues by quoted text, series or specific reply subject; else a suggestion or None."""
+    quoted = quoted_line_keys(message.text)
+    if quoted:
+        case_id = lookup.case_for_thread_keys(message.channel, quoted)
+        if case_id is not None:
+            return ThreadMatch(case_id=case_id, how="quoted_text", confidence=0.9,
+                               evidence="quotes a line of a message in this case")
+    series = series_keys(message)
+    case_id = lookup.case_for_thread_keys(message.channel, series) if series else None
+    if case_id is not None:
+        return ThreadMatch(case_id=case_id, how="series", confidence=0.85,
+                           evidence="another part of a numbered series from the same sender")
+    normalised, is_reply = normalise_subject(message.subject)
+    subject = subject_key(message.subject)
+    if is_reply and subject:
+        case_id = lookup.case_for_thread_keys(message.channel, [subject])
+        if case_id is not None and specific(normalised):
+            return ThreadMatch(case_id=case_id, how="reply_subject", confidence=0.75,
+                               evidence=f"a reply to the specific subject {normalised[:80]!r} of this case")
+        if case_id is not None:
+            return ThreadMatch(case_id=None, how="new", confidence=0.5, suggested_case_id=case_id,
+                               evidence=f"a reply with the subject of case {case_id}, too common to merge on: "
+                                        "suggested, not merged")
+    return None
+
+
+def specific(normalised_subject: str) -> bool:
+    """Whether a subject says enough to join two senders' mail: four words or more ("refund" does not)."""
+    return len(normalised_subject.split()) >= SPECIFIC_WORDS

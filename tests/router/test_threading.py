@@ -1,0 +1,102 @@
+"""router/threading.py: threads without headers — subjects in many languages, quoted text, series, suggestions."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from config.schema import AcknowledgmentSettings, RouterSettings
+from frontdesk.models import Contact, Message
+from frontdesk.triage import MemoryCases
+from router.route import Router
+from router.threading import normalise_subject, own_line_keys, quoted_line_keys
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(("subject", "expected"), [
+    ("Re: Refund for order 1234", ("refund for order 1234", True)),
+    ("AW: WG: Rückerstattung", ("rückerstattung", True)),
+    ("SV: Re: Reklamation", ("reklamation", True)),
+    ("RE[2]: Missing parcel", ("missing parcel", True)),
+    ("Fwd: Broken kettle", ("broken kettle", False)),
+    ("TR: Colis perdu", ("colis perdu", False)),
+    ("回复: 退款", ("退款", True)),
+    ("Odp: Reklamacja", ("reklamacja", True)),
+    ("[support-list] Re: Late delivery", ("late delivery", True)),
+    ("Re: [PATCH v2 3/7] mm: fix the thing", ("patch v2 mm: fix the thing", True)),
+    ("Refund", ("refund", False)),
+    ("", ("", False)),
+    (None, ("", False)),
+])
+def test_normalise_subject(subject, expected):
+    assert normalise_subject(subject) == expected
+
+
+def test_quoted_lines_of_a_reply_match_the_lines_of_the_original():
+    original = "Hello,\nMy kettle started leaking after two days of use.\nPlease advise.\n-- \nAnn"
+    reply = "We are sorry.\n\n> My kettle started leaking after two days of use.\n> Please advise."
+    assert quoted_line_keys(reply)[0] in own_line_keys(original)
+    assert not quoted_line_keys(original)
+
+
+def email(number: int, sender: str, subject: str, text: str, minutes: int = 0) -> Message:
+    when = NOW + timedelta(minutes=minutes)
+    return Message(id=f"m{number}", channel="email", external_id=f"<m{number}@x>", own_ids=(f"m{number}@x",),
+                   sender=Contact(channel="email", handle=sender, email=sender), subject=subject, text=text,
+                   sent_at=when, received_at=when)
+
+
+def route_all(messages: list[Message]) -> list:
+    router = Router(RouterSettings(), AcknowledgmentSettings())
+    cases = MemoryCases()
+    decisions = []
+    for message in messages:
+        decision = router.route(message, cases)
+        decisions.append((cases.record(message, decision), decision))
+    return decisions
+
+
+def test_two_customers_writing_refund_are_never_merged():
+    first, second = route_all([
+        email(1, "ann@example.com", "Refund", "I want a refund for my broken kettle."),
+        email(2, "bob@example.com", "Refund", "Refund please, the shoes are the wrong size."),
+    ])
+    assert first[0] != second[0]
+
+
+def test_a_reply_to_a_common_subject_from_someone_else_is_suggested_not_merged():
+    first, second = route_all([
+        email(1, "ann@example.com", "Refund", "I want a refund for my broken kettle."),
+        email(2, "bob@example.com", "Re: Refund", "Same problem here with my kettle, it leaks."),
+    ])
+    case_id, decision = second
+    assert case_id != first[0]
+    assert decision.thread.suggested_case_id == first[0]
+    assert "suggested, not merged" in decision.thread.evidence
+
+
+def test_a_headerless_reply_quoting_the_original_joins_its_case():
+    first, second = route_all([
+        email(1, "ann@example.com", "Kettle", "My kettle started leaking after two days of use."),
+        email(2, "carl@example.com", "Re: Kettle",
+              "Forwarding to the right team.\n> My kettle started leaking after two days of use.", 30),
+    ])
+    assert second[0] == first[0]
+    assert second[1].thread.how == "quoted_text"
+    assert any(reason.source == "thread" and "quotes a line" in reason.detail for reason in second[1].reasons)
+
+
+def test_a_reply_to_a_specific_subject_joins_and_parts_of_a_series_stay_together():
+    decisions = route_all([
+        email(1, "dev@example.org", "[PATCH 0/2] mm: speed up the page cache", "Cover letter."),
+        email(2, "dev@example.org", "[PATCH 1/2] mm: add a helper for the page cache", "Patch one.", 1),
+        email(3, "dev@example.org", "[PATCH 2/2] mm: use the helper in the page cache", "Patch two.", 2),
+        email(4, "rev@example.org", "Re: [PATCH 1/2] mm: add a helper for the page cache", "Looks good.", 60),
+        email(5, "dev@example.org", "[PATCH 1/2] net: another series entirely", "Other.", 3 * 24 * 60),
+    ])
+    case_ids = [case_id for case_id, _ in decisions]
+    assert case_ids[0] == case_ids[1] == case_ids[2] == case_ids[3]
+    assert case_ids[4] != case_ids[0]
+    assert [decision.thread.how for _, decision in decisions[1:4]] == ["series", "series", "reply_subject"]
