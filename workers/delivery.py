@@ -22,6 +22,7 @@ from frontdesk.store.cases import add_event, is_opted_out
 from frontdesk.store.tables import Case, Contact, ContactIdentity, Delivery, MessageRow
 from outbound.policy import acknowledgment_blocked
 from outbound.public_policy import public_reply_refusal
+from workers.errors import PageUpdateError
 from workers.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,8 @@ def render(rt: Runtime, session: Session, delivery: Delivery, case: Case, messag
     """Render the delivery's template with the case's facts."""
     settings = rt.settings
     contact = session.get(Contact, case.contact_id)
+    latest = message or session.scalars(select(MessageRow).where(MessageRow.case_id == case.id)
+                                        .order_by(MessageRow.received_at.desc()).limit(1)).first()
     base_url = settings.organisation.dashboard_url.rstrip("/")
     context = {
         "organisation": settings.organisation.name, "case_ref": case_reference(case.id), "case_id": case.id,
@@ -107,7 +110,7 @@ def render(rt: Runtime, session: Session, delivery: Delivery, case: Case, messag
         "case_url": f"{base_url}/cases/{case.id}", "ack_url": f"{base_url}/api/cases/{case.id}/ack",
         "reasons": [reason.get("detail", "") for reason in case.reasons if reason.get("source") in ("rule", "model")]
                    or ["default policy"],
-        "excerpt": (message.text[:280] if message else ""), **delivery.detail,
+        "excerpt": (latest.text[:280] if latest else ""), **delivery.detail,
     }
     channel = message.channel if (delivery.kind == "ack" and message) else delivery.sender
     rendered = rt.templates.render(delivery.kind, channel, case.urgency, context)
@@ -181,7 +184,7 @@ def refresh_pages(rt: Runtime, case_id: int) -> int:
                     for page in pages}
         state = {"status": case.status, "acknowledged_by": case.acknowledged_by or "",
                  "acknowledged_at": case.acknowledged_at.isoformat() if case.acknowledged_at else ""}
-    updated = 0
+    updated, failed = 0, []
     for page in pages:
         sender = rt.senders.get(page.sender)
         if not isinstance(sender, UpdatingSender):
@@ -190,4 +193,18 @@ def refresh_pages(rt: Runtime, case_id: int) -> int:
         item = item.model_copy(update={"meta": {**item.meta, **state}})
         result = sender.update(page.target, page.provider_id, item)
         updated += result.ok
+        if not result.ok:
+            failed.append((page, result))
+    if failed:
+        _record_failed_updates(rt, case_id, failed)
     return updated
+
+
+def _record_failed_updates(rt: Runtime, case_id: int, failed: list) -> None:
+    """A page that could not be rewritten is a case event; a retryable failure raises so RQ retries the job."""
+    with rt.sessions.begin() as session:
+        for page, result in failed:
+            add_event(session, case_id, f"outbound:{page.sender}", "page_update_failed", delivery_id=page.id,
+                      error=result.error, retryable=result.retryable)
+    if any(result.retryable for _, result in failed):
+        raise PageUpdateError(f"{len(failed)} page(s) of case {case_id} not updated; will retry")
