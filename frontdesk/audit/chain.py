@@ -22,7 +22,7 @@ import secrets
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
-from sqlalchemy import event, update
+from sqlalchemy import bindparam, event, select, update
 from sqlalchemy.orm import Session
 
 from frontdesk.audit.errors import AppendOnlyError
@@ -100,25 +100,30 @@ def _link_pending(session: Session) -> None:
     for row in pending:
         by_case.setdefault(row.case_id, []).append(row)
     with rewriting(session):
-        session.flush()  # new events are written unlinked first; linking them is the one change allowed
-        for case_id in sorted(by_case):
-            _link(session, case_id, by_case[case_id])
-        session.flush()
+        with session.no_autoflush:
+            _link(session.connection(), by_case)
+        session.flush()  # events not yet written are inserted linked; those an autoflush wrote unlinked are updated
 
 
-def _link(session: Session, case_id: int, rows: list[CaseEvent]) -> None:
-    # The UPDATE takes the case row's lock (PostgreSQL) or runs under the write lock (SQLite).
-    last, head = session.execute(
-        update(Case).where(Case.id == case_id).values(event_seq=Case.event_seq + len(rows))
-        .returning(Case.event_seq, Case.chain_head),
-        execution_options={"synchronize_session": False},
-    ).one()
-    previous = head or GENESIS
-    for seq, row in enumerate(rows, start=last - len(rows) + 1):
-        row.seq, row.prev_hash = seq, previous
-        row.hash = previous = link_hash(previous, case_id, seq, row.digest)
-    session.execute(update(Case).where(Case.id == case_id).values(chain_head=previous),
-                    execution_options={"synchronize_session": False})
+_CASES = Case.__table__
+# Heads are read (and on PostgreSQL locked) in ascending case order in one statement, and written in one
+# executemany: two round trips per commit, however many cases it touched.
+_READ_HEADS = (select(_CASES.c.id, _CASES.c.event_seq, _CASES.c.chain_head)
+               .where(_CASES.c.id.in_(bindparam("ids", expanding=True))).order_by(_CASES.c.id).with_for_update())
+_WRITE_HEAD = (update(_CASES).where(_CASES.c.id == bindparam("case"))
+               .values(event_seq=bindparam("seq"), chain_head=bindparam("head")))
+
+
+def _link(connection, by_case: dict[int, list[CaseEvent]]) -> None:
+    heads = connection.execute(_READ_HEADS, {"ids": sorted(by_case)}).all()
+    written = []
+    for case_id, last, head in heads:
+        previous = head or GENESIS
+        for seq, row in enumerate(by_case[case_id], start=last + 1):
+            row.seq, row.prev_hash = seq, previous
+            row.hash = previous = link_hash(previous, case_id, seq, row.digest)
+        written.append({"case": case_id, "seq": last + len(by_case[case_id]), "head": previous})
+    connection.execute(_WRITE_HEAD, written)
 
 
 @contextmanager
