@@ -57,9 +57,11 @@ def stamp(at: datetime | str) -> str:
         if len(at) == 26 and at[10] in " T":  # SQLAlchemy's SQLite form, already UTC to the microsecond
             return f"{at[:10]}T{at[11:]}"
         at = datetime.fromisoformat(at)
-    if at.tzinfo is not None:
-        at = at.astimezone(timezone.utc).replace(tzinfo=None)
-    return at.isoformat(timespec="microseconds")
+    if at.tzinfo is None:
+        return at.isoformat(timespec="microseconds")
+    if at.utcoffset():
+        at = at.astimezone(timezone.utc)
+    return at.isoformat(timespec="microseconds")[:26]  # without the "+00:00"
 
 
 def content_digest(salt: str, at: datetime, actor: str, kind: str, data_text: str) -> str:
