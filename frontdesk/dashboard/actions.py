@@ -54,19 +54,24 @@ class Actions:
             return operation(session, case_id, actor, form)
 
     def acknowledge(self, session, case_id, actor, form):
+        """Acknowledge the case as the operator (the first acknowledgment wins)."""
         return _outcome(store.acknowledge_case(session, case_id, actor, via="dashboard"), "acknowledged", case_id)
 
     def resolve(self, session, case_id, actor, form):
+        """Resolve the case."""
         return _outcome(store.resolve_case(session, case_id, actor, via="dashboard"), "resolved", case_id)
 
     def reopen(self, session, case_id, actor, form):
+        """Reopen a resolved case."""
         return _outcome(store.reopen_case(session, case_id, actor), "reopened", case_id)
 
     def note(self, session, case_id, actor, form):
+        """Add the form's `text` as a note."""
         store.add_note(session, case_id, actor, _text(form, "text", MAX_NOTE))
         return "noted", case_id
 
     def urgency(self, session, case_id, actor, form):
+        """Set the form's `urgency`, with its `reason`."""
         urgency = str(form.get("urgency", ""))
         if urgency not in URGENCIES:
             raise ActionRefusedError(f"Choose an urgency among {', '.join(URGENCIES)}.")
@@ -74,14 +79,17 @@ class Actions:
         return _outcome(changed, "urgency", case_id)
 
     def merge(self, session, case_id, actor, form):
+        """Merge this case into the case numbered `into`, with a `reason`; lands on the other case."""
         into = str(form.get("into", "")).strip().lstrip("#")
         if not into.isdigit():
             raise ActionRefusedError("Give the number of the case to merge into.")
         if not store.merge_cases(session, case_id, int(into), actor, _text(form, "reason", MAX_REASON)):
-            raise ActionRefusedError(f"Case {case_id} cannot be merged into case {into}: is it a different, unmerged case?")
+            raise ActionRefusedError(f"Case {case_id} cannot be merged into case {into}: "
+                                     "is it a different, unmerged case?")
         return "merged", int(into)
 
     def split(self, session, case_id, actor, form):
+        """Move the ticked `message` ids to a new case, with a `reason`; lands on the new case."""
         message_ids = [str(value) for value in form.getall("message", [])][:1000]
         new_id = store.split_case(session, case_id, message_ids, actor, _text(form, "reason", MAX_REASON))
         if new_id is None:

@@ -32,6 +32,7 @@ class Pages:
                 web.get("/settings", page("agent")(self.settings))]
 
     async def cases(self, request: web.Request, operator: Operator) -> web.Response:
+        """GET `/`: one page of cases matching the filters, newest first, with their clocks."""
         filters, error = _filters(request.query, list(type(self.desk.settings.channels).model_fields))
         before = request.query.get("before", "")
         before_id = int(before) if before.isdigit() else None
@@ -46,6 +47,7 @@ class Pages:
                                 status=400 if error else 200)
 
     async def case(self, request: web.Request, operator: Operator) -> web.Response:
+        """GET `/cases/{id}`: the case page; 404 for an unknown case."""
         case_id = int(request.match_info["case_id"])
         detail = await self.desk.db(case_page, self.desk.policy, case_id, utcnow())
         if detail is None:
@@ -54,6 +56,7 @@ class Pages:
                                 done=DONE.get(request.query.get("done", "")), csrf=operator.csrf)
 
     async def settings(self, request: web.Request, operator: Operator) -> web.Response:
+        """GET `/settings`: the read-only settings view."""
         view = await settings_view(self.desk)
         return self.desk.render("settings.html", operator, view=view)
 

@@ -44,11 +44,19 @@ def _filtered(query, filters: CaseFilters):
 
 
 def _contact_ids(session: Session, text: str) -> list[int]:
-    """Contacts whose name, email or a channel handle contains `text` (at most MAX_CONTACTS of them).
+    """Contacts matching `text`: exactly by id, email or channel handle when any does (indexed lookups),
+    else those whose name, email or a handle contains it (at most MAX_CONTACTS of them).
 
     Looked up first so the case query can use its contact index instead of
     scanning every case for a rare person.
     """
+    exact = {text, text.lower()}
+    found = set(session.scalars(select(Contact.id).where(Contact.email.in_(exact))))
+    found |= set(session.scalars(select(ContactIdentity.contact_id).where(ContactIdentity.handle.in_(exact))))
+    if text.isdigit():
+        found |= set(session.scalars(select(Contact.id).where(Contact.id == int(text))))
+    if found:
+        return sorted(found)[:MAX_CONTACTS]
     pattern = f"%{_escape_like(text.lower())}%"
     by_person = select(Contact.id).where(or_(Contact.name.ilike(pattern, escape="\\"),
                                              Contact.email.ilike(pattern, escape="\\"))).limit(MAX_CONTACTS)

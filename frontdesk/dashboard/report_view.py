@@ -39,6 +39,7 @@ class ReportPages:
         return await self.desk.db(build_report, start, until), raw
 
     async def page(self, request: web.Request, operator: Operator) -> web.Response:
+        """GET `/report`: the review as a table with its chart."""
         report, since = await self._report(request)
         if report is None:
             return self.desk.render("error.html", operator, status=400,
@@ -46,6 +47,7 @@ class ReportPages:
         return self.desk.render("report.html", operator, rows=report_rows(report), since=since)
 
     async def csv(self, request: web.Request, operator: Operator) -> web.Response:
+        """GET `/report.csv`: the review as CSV."""
         report, _ = await self._report(request)
         if report is None:
             return web.Response(status=400, text="bad since\n")
@@ -53,6 +55,7 @@ class ReportPages:
                             headers={**SECURITY_HEADERS, "Content-Disposition": 'attachment; filename="report.csv"'})
 
     async def png(self, request: web.Request, operator: Operator) -> web.Response:
+        """GET `/report.png`: the review's chart."""
         report, _ = await self._report(request)
         if report is None:
             return web.Response(status=400, text="bad since\n")

@@ -33,6 +33,7 @@ class SignIn:
                 web.post("/logout", self.desk.action("viewer")(self.logout))]
 
     async def form(self, request: web.Request) -> web.StreamResponse:
+        """GET `/login`: the sign-in form (signed-in operators go straight on)."""
         if await self.desk.operator(request) is not None:
             raise web.HTTPSeeOther(safe_next(request.query.get("next")))
         return self._form(request, status=200, error=None)
@@ -46,6 +47,7 @@ class SignIn:
         return response
 
     async def submit(self, request: web.Request) -> web.StreamResponse:
+        """POST `/login`: check the form token, the rate limit and the password; start a session."""
         form = await request.post()
         username = str(form.get("username", ""))[:MAX_FIELD].strip().lower()
         next_path = safe_next(str(form.get("next", "")))
@@ -55,7 +57,8 @@ class SignIn:
         address = request.remote or "unknown"
         if await asyncio.to_thread(self.desk.limiter.blocked, address, username):
             log.warning("sign-in refused: too many failed attempts")
-            return self._form(request, 429, "Too many failed attempts. Wait a few minutes and try again.", username, next_path)
+            return self._form(request, 429, "Too many failed attempts. Wait a few minutes and try again.",
+                              username, next_path)
         account = await self.desk.db(authenticate, self.desk.settings.dashboard, username, password)
         if account is None:
             await asyncio.to_thread(self.desk.limiter.failed, address, username)
@@ -67,6 +70,7 @@ class SignIn:
         raise response
 
     async def logout(self, request: web.Request, operator: Operator, form) -> web.StreamResponse:
+        """POST `/logout`: end the session."""
         response = web.HTTPSeeOther("/login")
         self.desk.cookies.end(response)
         raise response

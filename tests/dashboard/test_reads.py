@@ -60,6 +60,9 @@ def test_each_filter(sessions):
     assert listed(sessions, contact="example.org") == ["fire"]  # email
     assert listed(sessions, contact="@cy_") == ["rude"]  # channel handle
     assert listed(sessions, contact="b_100%") == ["bill"] and listed(sessions, contact="%") == ["bill"]
+    assert listed(sessions, contact="ANN@example.org") == ["fire"]  # exact email, lower-cased
+    assert listed(sessions, contact="visitor-7") == ["bill"]  # exact handle
+    assert listed(sessions, contact="nobody at all") == []
 
 
 def test_rows_carry_clocks_and_pages_go_back_in_time(sessions):
