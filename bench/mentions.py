@@ -1,7 +1,8 @@
 """Mentions ingestion and the mentions page under load, on loopback.
 
 A replayed stream of N X mentions (default 50,000: the recorded fixture texts
-and authors, re-stamped over the last 24 hours) is served by the fake X API;
+and authors, re-stamped over the last 24 hours) is served by the fake X API (in a child
+process, as X is remote and the fake must not take our interpreter's time);
 the real poller reads it page by page and hands it to intake (group commit
 into SQLite, queued on the embedded Redis): that is `ingest_per_s`. Every
 payload is then parsed, classified by the router's rules, scored by VADER and
@@ -26,13 +27,13 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
+import multiprocessing  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 
-import redis  # noqa: E402
 import requests  # noqa: E402
 from aiohttp import web  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
@@ -151,34 +152,54 @@ def page_load(url: str) -> tuple[float, float, float]:
     return statistics.median(totals), statistics.median(stats), statistics.median(feeds)
 
 
+def serve_fake(count: int, urls, stop) -> None:
+    """Child process: the fake X API serving the replayed stream, so it does not share our GIL (X is remote)."""
+    fake = FakeXApi()
+    fake.add_page(replay.page(replay.stream(count, hours=24)))
+    with fake.serve() as api:
+        urls.put(api.url)
+        stop.wait(3600)
+
+
+def measure(count: int, data_dir: Path, redis_url: str, fake_url: str) -> dict[str, float]:
+    """Ingest, index, route a sample, then load the page; the figures of one run."""
+    settings = settings_for(data_dir, redis_url, fake_url, count)
+    services = build_services(settings, redis_url)
+    rt = install(Runtime(settings=settings, redis=services.redis, engine=services.sessions.kw["bind"]))
+    polled = poll_all(services, settings, count)
+    indexed = index_all(services, rt)
+    routed_per_s = route_sample(services, rt, ROUTED_SAMPLE)
+    with services.sessions() as session:
+        assert session.scalar(select(func.count(Mention.id))) == count
+    url, stop = serve(services)
+    total_ms, stats_ms, feed_ms = page_load(url)
+    stop.set()
+    return {"polled": polled, "indexed": indexed, "routed_per_s": routed_per_s, "total_ms": total_ms,
+            "stats_ms": stats_ms, "feed_ms": feed_ms}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=50_000)
     count = parser.parse_args().count
     with tempfile.TemporaryDirectory() as tmp:
         server = EmbeddedRedis(Path(tmp) / "redis").start()
-        fake = FakeXApi()
-        fake.add_page(replay.page(replay.stream(count, hours=24)))
+        urls, fake_stop = multiprocessing.Queue(), multiprocessing.Event()
+        fake = multiprocessing.Process(target=serve_fake, args=(count, urls, fake_stop), daemon=True)
+        fake.start()
         try:
-            with fake.serve() as api:
-                settings = settings_for(Path(tmp) / "var", server.url, api.url, count)
-                services = build_services(settings, server.url)
-                rt = install(Runtime(settings=settings, redis=services.redis, engine=services.sessions.kw["bind"]))
-                polled = poll_all(services, settings, count)
-                indexed = index_all(services, rt)
-                routed_per_s = route_sample(services, rt, ROUTED_SAMPLE)
-                with services.sessions() as session:
-                    assert session.scalar(select(func.count(Mention.id))) == count
-                url, stop = serve(services)
-                total_ms, stats_ms, feed_ms = page_load(url)
-                stop.set()
+            figures = measure(count, Path(tmp) / "var", server.url, urls.get(timeout=300))
         finally:
-            redis.Redis.from_url(server.url).close()
+            fake_stop.set()
+            fake.join(10)
             server.stop()
+    polled, indexed = figures["polled"], figures["indexed"]
     print(f"stream: {count} mentions polled, committed and queued in {polled:.1f}s; parsed, scored and indexed "
-          f"in {indexed:.1f}s; full routing (cases, acknowledgments) of {ROUTED_SAMPLE}: {routed_per_s:.0f}/s")
+          f"in {indexed:.1f}s; full routing (cases, acknowledgments) of {ROUTED_SAMPLE}: "
+          f"{figures['routed_per_s']:.0f}/s")
     print(f"mentions={count} ingest_per_s={count / polled:.0f} index_per_s={count / indexed:.0f} "
-          f"routing_per_s={routed_per_s:.0f} page_load_ms={total_ms:.0f} stats_ms={stats_ms:.0f} feed_ms={feed_ms:.0f}")
+          f"routing_per_s={figures['routed_per_s']:.0f} page_load_ms={figures['total_ms']:.0f} "
+          f"stats_ms={figures['stats_ms']:.0f} feed_ms={figures['feed_ms']:.0f}")
 
 
 if __name__ == "__main__":

@@ -129,8 +129,11 @@ class MastodonSenderSettings(PublicReplySettings):
 
 
 class SpikeSettings(Section):
-    """When negative mentions in a `window` exceed the rolling mean of the last `baseline_windows`
-    windows by `deviations` standard deviations (and at least `min_count`), marketing is alerted once."""
+    """Spikes: negative mentions in the current `window` far above the rolling mean of the windows before.
+
+    A spike is `deviations` standard deviations over the mean of the last
+    `baseline_windows` windows, and at least `min_count`; marketing is alerted once.
+    """
 
     window: Duration = timedelta(minutes=15)
     baseline_windows: int = Field(24, ge=3, le=2000)
