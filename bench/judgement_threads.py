@@ -10,12 +10,14 @@ import json
 import random
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from channels.registry import CHANNELS
 from classifier.corpora import load_authored
-from config.schema import Settings
+from frontdesk.models import Contact, Message
+from frontdesk.settings import load_settings
 from frontdesk.triage import EPOCH, MemoryCases, email_items
 from router.route import Router
 
@@ -75,8 +77,8 @@ def gold_threads(mails: list[Mail]) -> list[str]:
 
 
 def route_mails(mails: list[Mail], strip_headers: bool) -> list[int]:
-    """The case each mail lands in when the real router (default settings) sees them in date order."""
-    settings = Settings()
+    """The case each mail lands in when the real router (built-in default settings) sees them in date order."""
+    settings = load_settings(None)
     router = Router(settings.router, settings.acknowledgments)
     cases = MemoryCases()
     bodies = (_THREAD_HEADERS.sub(b"", mail.body) if strip_headers else mail.body for mail in mails)
@@ -105,3 +107,47 @@ def write_messages(path: Path, count: int, seed: int = 7) -> None:
             if channel in ("slack", "webchat") and rng.random() < 0.5:
                 record["thread_key"] = f"t{rng.randrange(count // 10)}"
             handle.write(json.dumps(record) + "\n")
+
+
+_IRC_LINE = re.compile(r"^\[(\d\d):(\d\d)\] <([^>]{1,40})> (.*)$")
+FIRST_ANNOTATED = 1000
+
+
+def load_irc(root: Path) -> tuple[list[Message], list[str]]:
+    """irc-disentanglement dev: the annotated lines (from line 1,000) as chat Messages, and their gold conversation."""
+    folder = root / "irc-disentanglement-dev"
+    gold_of: dict[tuple[str, int], str] = {}
+    for number, line in enumerate((folder / "gold.dev.clusters.txt").read_text().splitlines()):
+        name, _, ids = line.partition(":")
+        for index in ids.split():
+            gold_of[(name, int(index))] = f"{name}#{number}"
+    messages, gold = [], []
+    for path in sorted((folder / "dev").glob("*.ascii.txt")):
+        name = path.name.removesuffix(".ascii.txt")
+        day = datetime.strptime(name[:10], "%Y-%m-%d").replace(tzinfo=timezone.utc)
+        for index, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines()):
+            if index < FIRST_ANNOTATED or (name, index) not in gold_of:
+                continue
+            messages.append(_irc_message(name, index, line, day))
+            gold.append(gold_of[(name, index)])
+    return messages, gold
+
+
+def _irc_message(name: str, index: int, line: str, day: datetime) -> Message:
+    match = _IRC_LINE.match(line)
+    if match:
+        hours, minutes, nick, text = match.groups()
+        when = day + timedelta(hours=int(hours), minutes=int(minutes))
+    else:  # a system line ("=== x has joined"): nobody's words
+        nick, text, when = f"system-{index}", line, day
+    channel = f"irc-{name}"
+    return Message(id=f"{name}:{index}", channel=channel, external_id=f"{name}:{index}",
+                   sender=Contact(channel=channel, handle=nick), text=text, sent_at=when, received_at=when)
+
+
+def route_chat(messages: list[Message]) -> list[int]:
+    """The case each chat line lands in under the real router (built-in default settings)."""
+    settings = load_settings(None)
+    router = Router(settings.router, settings.acknowledgments)
+    cases = MemoryCases()
+    return [cases.record(message, router.route(message, cases)) for message in messages]

@@ -9,7 +9,7 @@ from frontdesk.models import (
 from router.judgement import combine, message_text, thresholds_from
 from router.email_threads import resolve_email_thread
 from router.rules import RuleSet
-from router.threading import content_keys, resolve_by_content
+from router.threading import content_keys, resolve_addressed, resolve_by_content
 from router.threads import CaseLookup, resolve_thread
 
 NO_ACK_FLAGS = frozenset({FLAG_AUTO_SUBMITTED, FLAG_BULK, FLAG_BOUNCE, FLAG_OWN})
@@ -38,6 +38,8 @@ class Router:
             if thread.case_id is None:
                 thread = resolve_by_content(message, lookup) or thread
             thread = thread.model_copy(update={"keys": content_keys(message)})
+        elif message.thread_key is None:
+            thread = resolve_addressed(message, lookup, self.settings.thread_window) or thread
         acknowledge, why = self._should_acknowledge(message, classification)
         page = classification.urgency in self.settings.page_urgencies and not (message.flags & NO_ACK_FLAGS)
         reasons = list(classification.reasons)

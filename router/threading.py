@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import timedelta
 
 from frontdesk.models import Message, ThreadMatch
 from router.threads import CaseLookup
@@ -48,6 +49,8 @@ SERIES_SLOT_SECONDS = 6 * 3600
 OWN_LINES = 6
 MAX_QUOTED = 40
 _SERIES = re.compile(r"\[([^\]\d]{0,40}?)\s*0*(\d{1,4})\s*/\s*0*(\d{1,4})\s*\]")
+# "bob: …" (IRC), "@bob …" and Slack's "<@U123> …".
+_ADDRESSED = re.compile(r"^\s*(?:<@(\w{2,40})>|@([\w\-.]{2,40})\b|([\w\-\[\]\\`^{}|.]{2,40})\s*[:,]\s+\S)")
 LINE_KEY = "line:"
 SERIES_KEY = "series:"
 SUBJECT_KEY = "nsubject:"
@@ -163,6 +166,24 @@ def resolve_by_content(message: Message, lookup: CaseLookup) -> ThreadMatch | No
                                evidence=f"a reply with the subject of case {case_id}, too common to merge on: "
                                         "suggested, not merged")
     return None
+
+
+def addressee(text: str) -> str | None:
+    """The handle a chat line is addressed to ("bob: …", "bob, …", "@bob …"), or None."""
+    match = _ADDRESSED.match(text)
+    return next((group for group in match.groups() if group), None) if match else None
+
+
+def resolve_addressed(message: Message, lookup: CaseLookup, window: timedelta) -> ThreadMatch | None:
+    """In a chat without threads, a line addressed to someone continues that person's open case."""
+    handle = addressee(message.text)
+    if handle is None or handle == message.sender.handle:
+        return None
+    case_id = lookup.open_case_for_sender(message.channel, handle, message.sent_at - window)
+    if case_id is None:
+        return None
+    return ThreadMatch(case_id=case_id, how="addressed", confidence=0.8,
+                       evidence=f"addressed to {handle}, who wrote in this case")
 
 
 def specific(normalised_subject: str) -> bool:

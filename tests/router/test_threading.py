@@ -100,3 +100,23 @@ def test_a_reply_to_a_specific_subject_joins_and_parts_of_a_series_stay_together
     assert case_ids[0] == case_ids[1] == case_ids[2] == case_ids[3]
     assert case_ids[4] != case_ids[0]
     assert [decision.thread.how for _, decision in decisions[1:4]] == ["series", "series", "reply_subject"]
+
+
+def chat(number: int, sender: str, text: str, minutes: int = 0) -> Message:
+    when = NOW + timedelta(minutes=minutes)
+    return Message(id=f"c{number}", channel="webchat", external_id=f"c{number}",
+                   sender=Contact(channel="webchat", handle=sender), text=text, sent_at=when, received_at=when)
+
+
+def test_a_chat_line_addressed_to_someone_joins_their_case_and_others_stay_apart():
+    decisions = route_all([
+        chat(1, "ann", "is anyone else's laptop spinning down the disk every second?"),
+        chat(2, "bob", "ann: five seconds is the minimum, see hdparm", 2),
+        chat(3, "cy", "how do I change my password?", 3),
+        chat(4, "dee", "<@cy> settings, then security", 4),
+        chat(5, "eve", "zed: are you there?", 5),
+    ])
+    case_ids = [case_id for case_id, _ in decisions]
+    assert case_ids[1] == case_ids[0] and decisions[1][1].thread.how == "addressed"
+    assert case_ids[3] == case_ids[2] != case_ids[0]
+    assert case_ids[4] not in case_ids[:4]
