@@ -3,8 +3,9 @@
 `GET /mentions` serves the page (a static shell; its script reads the API).
 `GET /api/mentions` the feed, `GET /api/mentions/stats` volume per network and
 sentiment plus top terms and hashtags, `GET /api/mentions.csv` the export.
-The API asks for the bearer token of an API client, as `/api/cases` does; the
-page keeps the token the viewer enters in the tab's sessionStorage.
+The API takes a signed-in dashboard operator's session (any role), or the
+bearer token of an API client as `/api/cases` does; a viewer without a
+session enters a token once and the page keeps it in the tab's sessionStorage.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from frontdesk.dashboard.desk import Desk
 from frontdesk.mentions import queries
 from frontdesk.models import URGENCIES, utcnow
 from frontdesk.web.auth import client_for
@@ -37,6 +39,7 @@ class MentionsView:
 
     def __init__(self, services):
         self.services = services
+        self.desk = Desk(services) if services.settings.dashboard.enabled else None
         self.templates = Environment(loader=FileSystemLoader(str(ASSETS)), autoescape=select_autoescape(["html"]))
 
     def routes(self) -> list[web.RouteDef]:
@@ -62,7 +65,7 @@ class MentionsView:
                             headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})
 
     async def feed(self, request: web.Request) -> web.Response:
-        denied, filters = self._check(request)
+        denied, filters = await self._check(request)
         if denied:
             return denied
         try:
@@ -74,7 +77,7 @@ class MentionsView:
         return web.json_response({"mentions": rows, "next_before": rows[-1]["at"] if len(rows) == limit else None})
 
     async def stats(self, request: web.Request) -> web.Response:
-        denied, filters = self._check(request)
+        denied, filters = await self._check(request)
         if denied:
             return denied
         hours, bucket = _window(request.query.get("hours", "24"))
@@ -93,7 +96,7 @@ class MentionsView:
             }
 
     async def export(self, request: web.Request) -> web.StreamResponse:
-        denied, filters = self._check(request)
+        denied, filters = await self._check(request)
         if denied:
             return denied
         hours, _ = _window(request.query.get("hours", "24"))
@@ -115,9 +118,15 @@ class MentionsView:
         with self.services.sessions() as session:
             return query(session, *args)
 
-    def _check(self, request: web.Request):
-        if client_for(self.services.settings.channels.api.clients, request.headers.get("Authorization", "")) is None:
-            return json_error(401, "missing or invalid bearer token", headers={"WWW-Authenticate": "Bearer"}), None
+    async def _allowed(self, request: web.Request) -> bool:
+        if client_for(self.services.settings.channels.api.clients, request.headers.get("Authorization", "")):
+            return True
+        return self.desk is not None and await self.desk.operator(request) is not None
+
+    async def _check(self, request: web.Request):
+        if not await self._allowed(request):
+            return json_error(401, "sign in, or give an API client's bearer token",
+                              headers={"WWW-Authenticate": "Bearer"}), None
         query = request.query
         allowed = {"network": NETWORKS, "sentiment": queries.LABELS, "urgency": URGENCIES}
         for name, values in allowed.items():

@@ -14,10 +14,10 @@ from tests.mentions import replay
 
 @pytest.fixture()
 def feed_platform(make_platform):
-    """`feed(tweets)`: serve the tweets from a fake X API, start a platform polling it, wait until all are indexed."""
+    """`feed(tweets, **settings)`: serve the tweets from a fake X API, start a platform polling it, wait until all are indexed."""
     servers = []
 
-    def feed(tweets: list[dict]):
+    def feed(tweets: list[dict], **overrides):
         fake = FakeXApi()
         fake.add_page(replay.page(tweets))
         server = fake.serve().__enter__()
@@ -25,7 +25,7 @@ def feed_platform(make_platform):
         platform = make_platform(
             channels={"x": {"enabled": True, "api_base_url": server.url, "poll_interval": "0.2s"}},
             outbound={"x": {"api_base_url": server.url, "hourly_cap": 0}},
-            environ={"X_BEARER_TOKEN": "read", "X_ACCESS_TOKEN": "write"})
+            environ={"X_BEARER_TOKEN": "read", "X_ACCESS_TOKEN": "write"}, **overrides)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             platform.work()

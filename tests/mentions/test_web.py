@@ -78,3 +78,14 @@ def test_page_is_served_with_a_strict_policy(fed):
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
     assert platform.http.get(f"{platform.url}/mentions/static/mentions.js", timeout=10).status_code == 200
     assert platform.http.get(f"{platform.url}/mentions/static/other.js", timeout=10).status_code == 404
+
+
+def test_a_signed_in_operator_needs_no_token(feed_platform):
+    from tests.dashboard.desk import dashboard_settings, sign_in
+
+    platform = feed_platform(replay.stream(3, hours=1), dashboard=dashboard_settings())
+    viewer = sign_in(platform.url, "viewer")
+    assert len(viewer.get(f"{platform.url}/api/mentions", timeout=10).json()["mentions"]) == 3
+    assert viewer.get(f"{platform.url}/api/mentions.csv", timeout=10).status_code == 200
+    assert platform.http.get(f"{platform.url}/api/mentions", headers={"Authorization": ""},
+                             timeout=10).status_code == 401

@@ -24,11 +24,13 @@ function filters() {
 }
 
 async function api(path, params) {
-  const response = await fetch(`${path}?${params}`, { headers: { Authorization: `Bearer ${token()}` } });
+  // A signed-in operator's session cookie goes along by itself; a token only when one was given.
+  const headers = token() ? { Authorization: `Bearer ${token()}` } : {};
+  const response = await fetch(`${path}?${params}`, { headers, credentials: "same-origin" });
   if (response.status === 401) {
     sessionStorage.removeItem("frontdesk-token");
     askForToken();
-    throw new Error("the API token was refused");
+    throw new Error("refused: sign in to the dashboard, or enter an API token");
   }
   if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
   return response;
@@ -112,7 +114,6 @@ function feedRow(mention) {
 }
 
 async function refresh() {
-  if (!token()) return askForToken();
   const status = document.getElementById("status");
   try {
     const params = filters();
