@@ -94,3 +94,10 @@ def current_role(session: Session, settings: DashboardSettings, username: str) -
     """The account's role now (None when removed or disabled), so a demoted operator's old cookie loses power."""
     stored = _stored_hash(session, settings, username)
     return stored[1] if stored else None
+
+
+def has_accounts(session: Session, settings: DashboardSettings) -> bool:
+    """Whether any operator can sign in at all (so the sign-in page can say how to create the first one)."""
+    if settings.operators:
+        return True
+    return session.scalars(select(Operator.id).where(Operator.disabled.is_(False)).limit(1)).first() is not None

@@ -7,7 +7,7 @@ import logging
 
 from aiohttp import web
 
-from frontdesk.auth.accounts import authenticate
+from frontdesk.auth.accounts import authenticate, has_accounts
 from frontdesk.dashboard.desk import SECURITY_HEADERS, Desk, Operator
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,10 @@ class SignIn:
         """GET `/login`: the sign-in form (signed-in operators go straight on)."""
         if await self.desk.operator(request) is not None:
             raise web.HTTPSeeOther(safe_next(request.query.get("next")))
-        return self._form(request, status=200, error=None)
+        error = None
+        if not await self.desk.db(has_accounts, self.desk.settings.dashboard):
+            error = "No operator accounts yet: create one with `frontdesk user add NAME --role admin`."
+        return self._form(request, status=200, error=error)
 
     def _form(self, request: web.Request, status: int, error: str | None, username: str = "",
               next_path: str | None = None) -> web.Response:

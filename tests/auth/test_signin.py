@@ -90,3 +90,8 @@ def test_user_add_creates_an_account_that_can_sign_in(make_platform, make_settin
 
     hashed = runner.invoke(main, ["user", "hash", "--password-stdin"], input=PASSWORD + "\n")
     assert hashed.exit_code == 0 and hashed.output.startswith("$argon2id$")
+
+
+def test_sign_in_page_says_how_to_create_the_first_account(make_platform):
+    desk = make_platform()
+    assert "frontdesk user add NAME --role admin" in requests.get(f"{desk.url}/login", timeout=10).text
