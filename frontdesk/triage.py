@@ -48,6 +48,8 @@ class MemoryCases:
         self.next_id = 1
         self.keys: OrderedDict[tuple[str, str], int] = OrderedDict()
         self.senders: OrderedDict[tuple[str, str], tuple[int, datetime]] = OrderedDict()
+        self.anywhere: OrderedDict[str, tuple[int, datetime]] = OrderedDict()
+        self.emails: OrderedDict[str, tuple[int, datetime]] = OrderedDict()
 
     def case_for_thread_keys(self, channel: str, keys: Sequence[str]) -> int | None:
         """See router.threads.CaseLookup."""
@@ -65,6 +67,20 @@ class MemoryCases:
             return None
         return found[0]
 
+    def open_case_for_email(self, email: str, since: datetime) -> int | None:
+        """See router.threads.CaseLookup."""
+        found = self.emails.get(email)
+        return found[0] if found is not None and found[1] >= since else None
+
+    def cases_for_keys(self, keys: Sequence[str], since: datetime) -> dict[int, int]:
+        """See router.threads.CaseLookup."""
+        counts: dict[int, int] = {}
+        for key in keys:
+            found = self.anywhere.get(key)
+            if found is not None and found[1] >= since:
+                counts[found[0]] = counts.get(found[0], 0) + 1
+        return counts
+
     def record(self, message: Message, decision: Decision) -> int:
         """File the message under its decided case (a new one if none) and index its keys; return the case id."""
         case_id = decision.thread.case_id
@@ -73,7 +89,10 @@ class MemoryCases:
         for key in (message.thread_key, *message.own_ids, *decision.thread.keys):
             if key:
                 self._put(self.keys, (message.channel, key), case_id)
+                self._put(self.anywhere, key, (case_id, message.sent_at))
         self._put(self.senders, (message.channel, message.sender.handle), (case_id, message.sent_at))
+        if message.sender.email and message.sender.email_verified:
+            self._put(self.emails, message.sender.email.casefold(), (case_id, message.sent_at))
         return case_id
 
     def _put(self, index: OrderedDict, key, value) -> None:

@@ -7,13 +7,11 @@ from frontdesk.models import (
     FLAG_AUTO_SUBMITTED, FLAG_BOUNCE, FLAG_BULK, FLAG_OWN, Classification, Decision, Message, Reason,
 )
 from router.judgement import combine, message_text, thresholds_from
-from router.email_threads import resolve_email_thread
 from router.rules import RuleSet
-from router.threading import content_keys, resolve_addressed, resolve_by_content
-from router.threads import CaseLookup, resolve_thread
+from router.threading import resolve_case
+from router.threads import CaseLookup
 
 NO_ACK_FLAGS = frozenset({FLAG_AUTO_SUBMITTED, FLAG_BULK, FLAG_BOUNCE, FLAG_OWN})
-EMAIL = "email"  # its own threading order (router/email_threads.py): a new mail is a new complaint
 
 
 class Router:
@@ -32,14 +30,7 @@ class Router:
     def route(self, message: Message, lookup: CaseLookup) -> Decision:
         """The full decision for `message`, reading existing cases through `lookup`."""
         classification = self.classify(message)
-        resolve = resolve_email_thread if message.channel == EMAIL else resolve_thread
-        thread = resolve(message, lookup, self.settings.thread_window)
-        if message.subject is not None:
-            if thread.case_id is None:
-                thread = resolve_by_content(message, lookup) or thread
-            thread = thread.model_copy(update={"keys": content_keys(message)})
-        elif message.thread_key is None:
-            thread = resolve_addressed(message, lookup, self.settings.thread_window) or thread
+        thread = resolve_case(message, lookup, self.settings.thread_window)
         acknowledge, why = self._should_acknowledge(message, classification)
         page = classification.urgency in self.settings.page_urgencies and not (message.flags & NO_ACK_FLAGS)
         reasons = list(classification.reasons)

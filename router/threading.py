@@ -18,7 +18,9 @@ import re
 from datetime import timedelta
 
 from frontdesk.models import Message, ThreadMatch
-from router.threads import CaseLookup
+from router.dedupe import minhash_keys, resolve_link
+from router.email_threads import resolve_email_thread
+from router.threads import CaseLookup, resolve_thread
 
 # Reply and forward prefixes of common mail clients, by language, and list tags.
 _PREFIX = re.compile(
@@ -46,6 +48,7 @@ _NOISE_LINE = re.compile(
 MIN_LINE = 24
 SPECIFIC_WORDS = 4
 SERIES_SLOT_SECONDS = 6 * 3600
+EMAIL = "email"  # its own order (router/email_threads.py): an unrelated mail from the same person is a new case
 OWN_LINES = 6
 MAX_QUOTED = 40
 _SERIES = re.compile(r"\[([^\]\d]{0,40}?)\s*0*(\d{1,4})\s*/\s*0*(\d{1,4})\s*\]")
@@ -189,3 +192,26 @@ def resolve_addressed(message: Message, lookup: CaseLookup, window: timedelta) -
 def specific(normalised_subject: str) -> bool:
     """Whether a subject says enough to join two senders' mail: four words or more ("refund" does not)."""
     return len(normalised_subject.split()) >= SPECIFIC_WORDS
+
+
+def resolve_case(message: Message, lookup: CaseLookup, window: timedelta) -> ThreadMatch:
+    """Every way a message finds its case, in order.
+
+    The channel's own thread keys (email: issue 3's order, router/email_threads.py);
+    then, with a subject, quoted text, series and reply subject, or, in a chat
+    without a thread, the person addressed; then the same person or the same
+    words on any channel (router/dedupe.py). The match carries the keys this
+    message leaves for later ones.
+    """
+    resolve = resolve_email_thread if message.channel == EMAIL else resolve_thread
+    thread = resolve(message, lookup, window)
+    keys: tuple[str, ...] = ()
+    if message.subject is not None:
+        if thread.case_id is None:
+            thread = resolve_by_content(message, lookup) or thread
+        keys = content_keys(message)
+    elif message.thread_key is None and thread.how in ("new", "sender_open_case"):
+        thread = resolve_addressed(message, lookup, window) or thread
+    if thread.case_id is None and thread.suggested_case_id is None:
+        thread = resolve_link(message, lookup, window) or thread
+    return thread.model_copy(update={"keys": keys + tuple(minhash_keys(message.text))})

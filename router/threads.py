@@ -24,6 +24,14 @@ class CaseLookup(Protocol):
         """The sender's most recent open case on this channel with a message since `since`."""
         ...
 
+    def open_case_for_email(self, email: str, since: datetime) -> int | None:
+        """The most recent open case, on any channel, of a contact with this verified email, active since `since`."""
+        ...
+
+    def cases_for_keys(self, keys: Sequence[str], since: datetime) -> dict[int, int]:
+        """{case id: how many of these thread keys, on any channel, lead to it}, cases active since `since`."""
+        ...
+
 
 def thread_keys(message: Message) -> list[str]:
     """The keys under which a message may continue a case: its conversation key, then its references."""

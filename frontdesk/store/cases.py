@@ -94,12 +94,18 @@ def _case_for(session: Session, message: Message, decision: Decision, contact: C
     session.flush()
     add_event(session, case.id, "router", "opened", message_id=message.id, channel=message.channel,
               urgency=urgency, categories=categories, reasons=reasons)
+    if decision.thread.suggested_case_id is not None:
+        add_event(session, case.id, "router", "link_suggested", message_id=message.id,
+                  case=decision.thread.suggested_case_id, evidence=decision.thread.evidence)
     return case, True
 
 
 def _update_case(session: Session, case: Case, message: Message, urgency: str, categories: list, decision: Decision):
     add_event(session, case.id, "router", "message_added", message_id=message.id, channel=message.channel,
               thread=decision.thread.how, evidence=decision.thread.evidence)
+    if decision.thread.how == "linked":
+        add_event(session, case.id, "router", "linked", message_id=message.id, channel=message.channel,
+                  confidence=decision.thread.confidence, evidence=decision.thread.evidence)
     if case.status == "resolved":
         case.status = "open"
         case.resolved_at = None

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from frontdesk.store.tables import Case, ContactIdentity, ThreadKey
+from frontdesk.store.tables import Case, Contact, ContactIdentity, ThreadKey
 
 
 class SqlCaseLookup:
@@ -40,3 +40,27 @@ class SqlCaseLookup:
             .order_by(Case.last_message_at.desc())
             .limit(1)
         ).first()
+
+    def open_case_for_email(self, email: str, since: datetime) -> int | None:
+        """See router.threads.CaseLookup: only identities whose email the channel verified count."""
+        return self.session.scalars(
+            select(Case.id)
+            .join(Contact, Contact.id == Case.contact_id)
+            .join(ContactIdentity, ContactIdentity.contact_id == Contact.id)
+            .where(func.lower(Contact.email) == email, ContactIdentity.verified.is_(True),
+                   Case.status != "resolved", Case.merged_into.is_(None), Case.last_message_at >= since)
+            .order_by(Case.last_message_at.desc())
+            .limit(1)
+        ).first()
+
+    def cases_for_keys(self, keys: Sequence[str], since: datetime) -> dict[int, int]:
+        """See router.threads.CaseLookup."""
+        if not keys:
+            return {}
+        rows = self.session.execute(
+            select(ThreadKey.case_id, func.count())
+            .join(Case, Case.id == ThreadKey.case_id)
+            .where(ThreadKey.key.in_(list(keys)), Case.merged_into.is_(None), Case.last_message_at >= since)
+            .group_by(ThreadKey.case_id)
+        ).all()
+        return {case_id: count for case_id, count in rows}
