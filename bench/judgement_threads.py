@@ -60,10 +60,15 @@ def load_maildirs(root: Path, corpora: tuple[str, ...]) -> list[Mail]:
 
 
 def gold_threads(mails: list[Mail]) -> list[str]:
-    """Gold thread of each mail: connected components over Message-ID and In-Reply-To/References."""
-    parent = {mail.message_id: mail.message_id for mail in mails}
+    """Gold thread of each mail: connected components over Message-ID and In-Reply-To/References.
+
+    Ids of messages not in the corpus are nodes too: two replies to the same
+    missing message belong to one thread.
+    """
+    parent: dict[str, str] = {}
 
     def find(key: str) -> str:
+        parent.setdefault(key, key)
         while parent[key] != key:
             parent[key] = parent[parent[key]]
             key = parent[key]
@@ -71,8 +76,7 @@ def gold_threads(mails: list[Mail]) -> list[str]:
 
     for mail in mails:
         for ref in mail.refers_to:
-            if ref in parent:
-                parent[find(ref)] = find(mail.message_id)
+            parent[find(ref)] = find(mail.message_id)
     return [find(mail.message_id) for mail in mails]
 
 

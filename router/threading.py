@@ -19,7 +19,7 @@ from datetime import timedelta
 
 from frontdesk.models import Message, ThreadMatch
 from router.dedupe import minhash_keys, resolve_link
-from router.email_threads import resolve_email_thread
+from router.email_threads import CASE_REFERENCE, CASE_TOKEN, SUBJECT, resolve_email_thread
 from router.threads import CaseLookup, resolve_thread
 
 # Reply and forward prefixes of common mail clients, by language, and list tags.
@@ -48,6 +48,8 @@ _NOISE_LINE = re.compile(
 MIN_LINE = 24
 SPECIFIC_WORDS = 4
 SERIES_SLOT_SECONDS = 6 * 3600
+HINTS = (CASE_TOKEN, CASE_REFERENCE, SUBJECT)
+MAX_REFERENCE_KEYS = 10
 EMAIL = "email"  # its own order (router/email_threads.py): an unrelated mail from the same person is a new case
 OWN_LINES = 6
 MAX_QUOTED = 40
@@ -198,20 +200,37 @@ def resolve_case(message: Message, lookup: CaseLookup, window: timedelta) -> Thr
     """Every way a message finds its case, in order.
 
     The channel's own thread keys (email: issue 3's order, router/email_threads.py);
-    then, with a subject, quoted text, series and reply subject, or, in a chat
+    then a reply that arrived first and named this message as its parent; then, with a subject, quoted text, series and reply subject, or, in a chat
     without a thread, the person addressed; then the same person or the same
     words on any channel (router/dedupe.py). The match carries the keys this
     message leaves for later ones.
     """
     resolve = resolve_email_thread if message.channel == EMAIL else resolve_thread
     thread = resolve(message, lookup, window)
-    keys: tuple[str, ...] = ()
+    if thread.case_id is None:
+        thread = resolve_late_parent(message, lookup) or thread
+    keys = reference_keys(message)
     if message.subject is not None:
         if thread.case_id is None:
             thread = resolve_by_content(message, lookup) or thread
-        keys = content_keys(message)
+        keys += content_keys(message)
     elif message.thread_key is None and thread.how in ("new", "sender_open_case"):
         thread = resolve_addressed(message, lookup, window) or thread
     if thread.case_id is None and thread.suggested_case_id is None:
         thread = resolve_link(message, lookup, window) or thread
     return thread.model_copy(update={"keys": keys + tuple(minhash_keys(message.text))})
+
+
+def reference_keys(message: Message) -> tuple[str, ...]:
+    """The ids this message refers to, left as keys so that a parent arriving later finds its reply's case."""
+    return tuple(ref for ref in message.thread_refs if not ref.startswith(HINTS))[:MAX_REFERENCE_KEYS]
+
+
+def resolve_late_parent(message: Message, lookup: CaseLookup) -> ThreadMatch | None:
+    """The case of a reply that arrived before this message, its parent; None if there is none."""
+    own = [key for key in message.own_ids if not key.startswith(HINTS)]
+    case_id = lookup.case_for_thread_keys(message.channel, own) if own else None
+    if case_id is None:
+        return None
+    return ThreadMatch(case_id=case_id, how="parent_after_reply", confidence=0.95,
+                       evidence="a reply that arrived earlier refers to this message")

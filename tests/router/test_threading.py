@@ -120,3 +120,14 @@ def test_a_chat_line_addressed_to_someone_joins_their_case_and_others_stay_apart
     assert case_ids[1] == case_ids[0] and decisions[1][1].thread.how == "addressed"
     assert case_ids[3] == case_ids[2] != case_ids[0]
     assert case_ids[4] not in case_ids[:4]
+
+
+def test_a_parent_arriving_after_its_reply_joins_the_reply_case():
+    reply = email(2, "bob@example.com", "Re: Kettle", "Mine leaks too.", 5).model_copy(
+        update={"thread_refs": ("m1@x",)})
+    parent = email(1, "ann@example.com", "Kettle", "My kettle leaks.", 0)
+    later_sibling = email(3, "cy@example.com", "Re: Kettle", "Same here.", 9).model_copy(
+        update={"thread_refs": ("m1@x",)})
+    (reply_case, _), (parent_case, parent_decision), (sibling_case, _) = route_all([reply, parent, later_sibling])
+    assert parent_case == reply_case == sibling_case
+    assert parent_decision.thread.how == "parent_after_reply"
