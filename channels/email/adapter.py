@@ -43,7 +43,6 @@ class EmailAdapter:
         self.settings = settings
         self.context = context
         self.smtp_port: int | None = None
-        self.listening = asyncio.Event()
         sender = context.settings.outbound.email
         self.codec = sender.codec(context.settings.data_dir)
         self.vault = vault_for(context.settings)
@@ -112,7 +111,6 @@ class EmailAdapter:
             if self.settings.smtp.enabled:
                 server = await start_listener(self.settings, partial(self.accept_mail, accept))
                 self.smtp_port = server.sockets[0].getsockname()[1]
-            self.listening.set()
             await asyncio.Event().wait()
         finally:
             for task in tasks:
