@@ -12,6 +12,7 @@ frontdesk.mentions.clients (see docs/channels/x.md).
 from __future__ import annotations
 
 import asyncio
+import bisect
 import json
 import threading
 import time
@@ -203,7 +204,10 @@ class FakeXApi(RecordingApi):
 
     def _page(self, ids: list[str], query) -> dict:
         since, until = int(query.get("since_id", 0)), int(query.get("until_id", 0)) or None
-        chosen = [i for i in self._newest_first(ids) if i > since and (until is None or i < until)]
+        ascending = self._ascending(ids)
+        low = bisect.bisect_right(ascending, since)
+        high = bisect.bisect_left(ascending, until) if until else len(ascending)
+        chosen = ascending[low:high][::-1]
         start = int(query.get("pagination_token") or query.get("next_token") or 0)
         size = int(query.get("max_results", 10))
         window = [self.tweets[str(i)] for i in chosen[start:start + size]]
@@ -218,10 +222,10 @@ class FakeXApi(RecordingApi):
             self._expand(page, window)
         return page
 
-    def _newest_first(self, ids: list[str]) -> list[int]:
+    def _ascending(self, ids: list[str]) -> list[int]:
         key = (id(ids), len(ids), len(self.gone_tweets))
         if self._sorted.get("key") != key:
-            self._sorted = {"key": key, "ids": sorted((int(i) for i in ids if i not in self.gone_tweets), reverse=True)}
+            self._sorted = {"key": key, "ids": sorted(int(i) for i in ids if i not in self.gone_tweets)}
         return self._sorted["ids"]
 
     def _expand(self, page: dict, window: list[dict]) -> None:
