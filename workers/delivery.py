@@ -42,16 +42,25 @@ class Claimed:
 
 
 def deliver_many(rt: Runtime, delivery_ids: list[int]) -> list[DeliveryResult]:
-    """Send every still-pending delivery among `delivery_ids`; returns the results of those sent."""
-    with rt.sessions.begin() as session:
-        claimed = [c for d in _pending(session, delivery_ids) if (c := _check_and_claim(rt, session, d))]
-    if not claimed:
-        return []
-    with ThreadPoolExecutor(max_workers=min(SEND_THREADS, len(claimed))) as pool:
-        results = list(pool.map(lambda item: _send(rt, item), claimed))
-    with rt.sessions.begin() as session:
-        for item, result in zip(claimed, results):
-            _record(rt, session, item, result)
+    """Send every still-pending delivery among `delivery_ids`; returns the results of those sent.
+
+    Works in chunks of SEND_THREADS: claim the chunk, send it in parallel,
+    record its results. A worker killed mid-chunk leaves at most one chunk
+    'sending' whose outcome the sweeper has to settle.
+    """
+    results: list[DeliveryResult] = []
+    with ThreadPoolExecutor(max_workers=SEND_THREADS) as pool:
+        for start in range(0, len(delivery_ids), SEND_THREADS):
+            chunk = delivery_ids[start:start + SEND_THREADS]
+            with rt.sessions.begin() as session:
+                claimed = [c for d in _pending(session, chunk) if (c := _check_and_claim(rt, session, d))]
+            if not claimed:
+                continue
+            sent = list(pool.map(lambda item: _send(rt, item), claimed))
+            with rt.sessions.begin() as session:
+                for item, result in zip(claimed, sent):
+                    _record(rt, session, item, result)
+            results.extend(sent)
     rt.metrics.flush()
     return results
 

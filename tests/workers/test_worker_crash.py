@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from frontdesk.store.tables import Case, Delivery
 from tests.harness import API_TOKEN, WEBHOOK_SECRET
+from workers.delivery import SEND_THREADS
 
 MESSAGES = 400
 
@@ -23,7 +24,7 @@ def worker_process(config_path, tmp_path) -> subprocess.Popen:
     environ = dict(os.environ, FRONTDESK_API_TOKEN=API_TOKEN, FRONTDESK_WEBHOOK_SECRET=WEBHOOK_SECRET)
     log = open(tmp_path / "worker.log", "ab")
     return subprocess.Popen([sys.executable, "-m", "frontdesk", "worker", "--config", str(config_path)],
-                            env=environ, stdout=log, stderr=subprocess.STDOUT)
+                            env=environ, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
 def counts(platform) -> tuple[int, int]:
@@ -37,6 +38,7 @@ def test_sigkill_mid_batch_loses_nothing_and_sends_nothing_twice(make_platform, 
     overrides = {"channels": {"api": {"clients": [{"name": "default", "callback_url": f"{receiver.url}/ack"}]}},
                  "workers": {"batch_size": 50, "sweep_interval": "1s", "stuck_after": "2s"}}
     platform = make_platform(**overrides)
+    receiver.delay = 0.02  # acknowledgments take a while, so a kill lands mid-routing or mid-sending
     settings = platform.settings
     config_path = tmp_path / "worker.yaml"
     config_path.write_text(yaml.safe_dump({
@@ -51,10 +53,10 @@ def test_sigkill_mid_batch_loses_nothing_and_sends_nothing_twice(make_platform, 
     deadline = time.monotonic() + 60
     while counts(platform)[0] < 60 and time.monotonic() < deadline:
         time.sleep(0.02)
-    victim.send_signal(signal.SIGKILL)
+    os.killpg(victim.pid, signal.SIGKILL)  # the worker and its scheduler process, as a crash would
     victim.wait(10)
-    cases_at_kill = counts(platform)[0]
-    assert 0 < cases_at_kill < MESSAGES, "the kill must land mid-run for this test to mean anything"
+    cases_at_kill, sent_at_kill = counts(platform)
+    assert cases_at_kill < MESSAGES or sent_at_kill < MESSAGES, "the kill must land mid-run to mean anything"
 
     survivor = worker_process(config_path, tmp_path)
     try:
@@ -67,8 +69,8 @@ def test_sigkill_mid_batch_loses_nothing_and_sends_nothing_twice(make_platform, 
     assert counts(platform) == (MESSAGES, MESSAGES)
     webhook_ids = [item.headers["webhook-id"] for item in receiver.on("/ack")]
     assert len(set(webhook_ids)) == MESSAGES
-    # A send cut off by the kill may be repeated under the same webhook-id (receivers dedupe on it);
-    # nothing else may arrive twice.
-    assert len(webhook_ids) - MESSAGES <= 1
+    # Only the chunk in flight at the kill may be repeated, under the same webhook-id (Standard Webhooks
+    # receivers dedupe on it); senders whose providers do not dedupe mark such deliveries 'unknown' instead.
+    assert len(webhook_ids) - MESSAGES <= SEND_THREADS
     bodies = {json.loads(item.body)["data"]["external_id"] for item in receiver.on("/ack")}
     assert bodies == {f"default:k-{index}" for index in range(MESSAGES)}

@@ -250,7 +250,7 @@ def test_lines_reach_sockets_held_by_other_server_processes(chat, make_platform,
     there = ChatSocket(loop_thread, second.url, second.url)
     try:
         assert there.hello(welcome["token"])["conversation"] == welcome["conversation"]
-        here.send({"type": "message", "client_id": "x1", "text": "Anyone?"})
+        here.send({"type": "message", "client_id": "x1", "text": "Anyone? My order arrived broken."})
         received = here.frame_of("received")
         assert there.frame_of("event")["event"]["id"] == f"m:{received['id']}"
         first.work()
