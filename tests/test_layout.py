@@ -90,8 +90,16 @@ def test_migrations_match_the_tables(tmp_path):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
+    import importlib
+    import pkgutil
+
+    import frontdesk
     from frontdesk.store.db import make_engine, migrate
     from frontdesk.store.tables import Base
+
+    for module in pkgutil.walk_packages(frontdesk.__path__, "frontdesk."):
+        if ".migrations" not in module.name and module.name != "frontdesk.__main__":
+            importlib.import_module(module.name)  # tables declared beside their feature join Base.metadata
 
     engine = make_engine(f"sqlite:///{tmp_path / 'm.sqlite3'}")
     migrate(engine)

@@ -86,7 +86,10 @@ class ContactIdentity(Base):
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
     linked_by: Mapped[str | None] = mapped_column(String(64), default=None)
     contact: Mapped[Contact] = relationship(back_populates="identities")
-    __table_args__ = (UniqueConstraint("channel", "handle", name="uq_identity_channel_handle"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "handle", name="uq_identity_channel_handle"),
+        Index("ix_contact_identities_handle", "handle"),  # migration 0302: contact search by handle
+    )
 
 
 class Case(Base):
@@ -119,7 +122,14 @@ class Case(Base):
     chain_head: Mapped[str] = mapped_column(String(64), default="")
     # When retention or erasure removed the case's personal data.
     redacted_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
-    __table_args__ = (Index("ix_cases_contact_channel_status", "contact_id", "channel", "status"),)
+    __table_args__ = (
+        Index("ix_cases_contact_channel_status", "contact_id", "channel", "status"),
+        # The dashboard's filtered lists, newest first (migrations 0300, 0301).
+        Index("ix_cases_status_id", "status", "id"),
+        Index("ix_cases_urgency_id", "urgency", "id"),
+        Index("ix_cases_channel_id", "channel", "id"),
+        Index("ix_cases_merged_into", "merged_into"),
+    )
 
 
 class ThreadKey(Base):
