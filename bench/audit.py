@@ -1,14 +1,17 @@
 """Audit verification speed: events per second that `frontdesk audit verify` recomputes.
 
 Builds a store with `--cases` cases and `--events` chained events (written in
-bulk with the same hashing as the product), then times `verify_chains` on
-SQLite and, when one answers on 127.0.0.1:5432, PostgreSQL. Last line:
-`sqlite_events_per_s=… postgres_events_per_s=…`.
+bulk with the same hashing as the product), then times the verification with
+one process and with `--jobs` (default: the CPU count, as `frontdesk audit
+verify` does) on SQLite and, when one answers on 127.0.0.1:5432,
+PostgreSQL. Last line: `sqlite_events_per_s=… sqlite_events_per_s_2procs=…
+postgres_events_per_s=… postgres_events_per_s_2procs=…`.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import secrets
 import sys
 import tempfile
@@ -23,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import insert, update  # noqa: E402
 
 from frontdesk.audit.chain import GENESIS, content_digest, link_hash, normalise  # noqa: E402
-from frontdesk.audit.verify import verify_chains  # noqa: E402
+from frontdesk.audit.parallel import verify_in_parallel  # noqa: E402
 from frontdesk.models import utcnow  # noqa: E402
 from frontdesk.store.db import make_engine, make_sessions, migrate  # noqa: E402
 from frontdesk.store.tables import Case, CaseEvent, Contact  # noqa: E402
@@ -62,22 +65,23 @@ def populate(sessions, cases: int, events: int) -> None:
                 session.execute(update(Case).where(Case.id == case_id).values(event_seq=seq, chain_head=head))
 
 
-def measure(url: str, cases: int, events: int) -> float:
-    """Populate a fresh store at `url` and return verified events per second."""
+def measure(url: str, cases: int, events: int, jobs: int) -> tuple[float, float]:
+    """Populate a fresh store at `url`; verified events per second with one process and with `jobs`."""
     engine = make_engine(url)
     migrate(engine)
-    sessions = make_sessions(engine)
-    populate(sessions, cases, events)
-    started = time.perf_counter()
-    report = verify_chains(sessions)
-    elapsed = time.perf_counter() - started
+    populate(make_sessions(engine), cases, events)
     engine.dispose()
-    if not report.ok:
-        raise SystemExit(f"bench store does not verify: {report.first}")
-    rate = report.events / elapsed
-    print(f"{url.split(':', 1)[0]}: {report.events} events in {report.cases} cases verified in {elapsed:.2f}s "
-          f"= {rate:,.0f} events/s", file=sys.stderr)
-    return rate
+    rates = []
+    for processes in (1, jobs):
+        started = time.perf_counter()
+        report = verify_in_parallel(url, processes)
+        elapsed = time.perf_counter() - started
+        if not report.ok:
+            raise SystemExit(f"bench store does not verify: {report.first}")
+        rates.append(report.events / elapsed)
+        print(f"{url.split(':', 1)[0]}, {processes} process(es): {report.events} events in {report.cases} cases "
+              f"verified in {elapsed:.2f}s = {rates[-1]:,.0f} events/s", file=sys.stderr)
+    return rates[0], rates[1]
 
 
 def postgres_url() -> str | None:
@@ -106,14 +110,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=20_000)
     parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes of the parallel run")
     args = parser.parse_args()
     figures = {}
     with tempfile.TemporaryDirectory() as folder:
-        figures["sqlite_events_per_s"] = measure(f"sqlite:///{folder}/bench.sqlite3", args.cases, args.events)
+        url = f"sqlite:///{folder}/bench.sqlite3"
+        figures["sqlite_events_per_s"], figures[f"sqlite_events_per_s_{args.jobs}procs"] = measure(
+            url, args.cases, args.events, args.jobs)
     url = postgres_url()
     if url:
         try:
-            figures["postgres_events_per_s"] = measure(url, args.cases, args.events)
+            figures["postgres_events_per_s"], figures[f"postgres_events_per_s_{args.jobs}procs"] = measure(
+                url, args.cases, args.events, args.jobs)
         finally:
             drop_postgres(url)
     print(" ".join(f"{name}={value:.0f}" for name, value in figures.items()))

@@ -49,6 +49,15 @@ class VerifyReport:
     tombstones: int = 0
     broken: list[BrokenLink] = field(default_factory=list)
     _anchor: "hashlib._Hash" = field(default_factory=hashlib.sha256, repr=False)
+    # Set by a worker of a parallel verification: the anchor's input, for the parent to hash in case order.
+    anchor_input: list[bytes] | None = field(default=None, repr=False)
+
+    def add_head(self, line: bytes) -> None:
+        """Feed one verified case's `<case>:<seq>:<hash>` line into the anchor."""
+        if self.anchor_input is not None:
+            self.anchor_input.append(line)
+        else:
+            self._anchor.update(line)
 
     @property
     def anchor(self) -> str:
@@ -77,15 +86,21 @@ class _Walk:
 
 
 def verify_chains(sessions: sessionmaker[Session], case_ids: list[int] | None = None,
-                  batch: int = BATCH) -> VerifyReport:
-    """Verify the chains of every case (or of `case_ids`) in one read snapshot; never raises on a broken chain.
+                  batch: int = BATCH, case_range: tuple[int, int] | None = None,
+                  report: VerifyReport | None = None) -> VerifyReport:
+    """Verify the chains of every case (or of `case_ids`, or of the ids in `case_range`, both ends included)
+    in one read snapshot; never raises on a broken chain.
 
     The snapshot takes no write lock: on SQLite a deferred read transaction
     in WAL mode (read straight from the driver, which is also the fast path),
     on PostgreSQL a REPEATABLE READ, READ ONLY transaction.
     """
-    report = VerifyReport()
-    only = (lambda column: column.in_(case_ids)) if case_ids is not None else (lambda column: true())
+    report = report or VerifyReport()
+
+    def only(column):
+        condition = column.in_(case_ids) if case_ids is not None else true()
+        return condition if case_range is None else condition & column.between(*case_range)
+
     with _snapshot(sessions.kw["bind"], batch) as fetch:
         heads = {row[0]: (row[1], row[2]) for row in fetch(
             select(Case.id, Case.event_seq, Case.chain_head).where(only(Case.id)))}
@@ -174,4 +189,4 @@ def _close(walk: _Walk, head: tuple[int, str] | None, report: VerifyReport) -> N
     if walk.broken is not None:
         report.broken.append(walk.broken)
     else:
-        report._anchor.update(f"{walk.case_id}:{walk.seq}:{walk.previous}\n".encode())
+        report.add_head(f"{walk.case_id}:{walk.seq}:{walk.previous}\n".encode())

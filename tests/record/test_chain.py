@@ -198,3 +198,20 @@ def test_verification_reads_a_snapshot_and_lets_writers_commit_meanwhile(session
             add_event(session, case_id, "router", "meanwhile")
         assert list(fetch(select(CaseEvent.id))) == before
     assert verify_chains(sessions).events == 3
+
+
+def test_parallel_verification_gives_the_same_report_as_one_process(sessions, database_url):
+    from frontdesk.audit.parallel import verify_in_parallel
+
+    cases = [open_case(sessions, events=number % 4) for number in range(9)]
+    single = verify_chains(sessions)
+    parallel = verify_in_parallel(database_url, jobs=3)
+    assert (parallel.cases, parallel.events, parallel.anchor) == (single.cases, single.events, single.anchor)
+    with sessions.begin() as session:
+        for case_id in (cases[1], cases[7]):
+            session.execute(update(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.seq == 1)
+                            .values(actor="forger"))
+    single, parallel = verify_chains(sessions), verify_in_parallel(database_url, jobs=3)
+    assert [str(link) for link in parallel.broken] == [str(link) for link in single.broken]
+    assert [link.case_id for link in parallel.broken] == [cases[1], cases[7]]
+    assert parallel.anchor == single.anchor
