@@ -7,8 +7,9 @@ fingerprints of a few of its own lines, and its normalised subject, as thread
 keys of its case (`ThreadMatch.keys`, registered by the store); a later reply
 whose quoted lines hit one of them continues that case. A subject alone is
 never enough to merge a new message — two customers writing "Refund" are two
-cases — and a reply ("Re: …") joins another sender's case on its subject only
-when the subject is specific (four words or more); otherwise it is suggested.
+cases — and a reply ("Re: …", or a list post "[list] …") joins another
+sender's case on its subject only when the subject is specific (four words or
+more); otherwise it is suggested.
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ def subject_key(subject: str | None) -> str | None:
 
 
 def series_keys(message: Message) -> list[str]:
-    """Keys shared by the parts of one numbered series ("[PATCH v2 3/7]") from one sender sent close together.
+    """Keys shared by the parts of one numbered series ("[PATCH v2 3/7]") from one author sent close together.
 
     The first key is this message's own time slot, the second the slot before
     it, so parts either side of a slot boundary still meet.
@@ -132,7 +133,9 @@ def series_keys(message: Message) -> list[str]:
     if not match:
         return []
     slot = int(message.sent_at.timestamp() // SERIES_SLOT_SECONDS)
-    label = f"{message.sender.handle}\0{match.group(1).strip().casefold()}\0{match.group(3)}"
+    # The display name, not the address: list archives rewrite addresses, and one author sends from several.
+    author = (message.sender.name or message.sender.handle).casefold()
+    label = f"{author}\0{match.group(1).strip().casefold()}\0{match.group(3)}"
     return [SERIES_KEY + hashlib.blake2b(f"{label}\0{number}".encode("utf-8", "replace"), digest_size=10).hexdigest()
             for number in (slot, slot - 1)]
 
@@ -161,7 +164,8 @@ def resolve_by_content(message: Message, lookup: CaseLookup) -> ThreadMatch | No
                            evidence="another part of a numbered series from the same sender")
     normalised, is_reply = normalise_subject(message.subject)
     subject = subject_key(message.subject)
-    if is_reply and subject:
+    # A list tag ("[notmuch] …") marks a discussion; archives often drop the "Re:" of its replies.
+    if (is_reply or _TAG.match(message.subject.lstrip())) and subject:
         case_id = lookup.case_for_thread_keys(message.channel, [subject])
         if case_id is not None and specific(normalised):
             return ThreadMatch(case_id=case_id, how="reply_subject", confidence=0.75,
