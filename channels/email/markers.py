@@ -90,7 +90,8 @@ def delivery_report(message: Message, headers: list[tuple[str, str]]) -> dict[st
             report["message_id"] = match.group(1)
     if recipients:
         report["recipients"] = " ".join(dict.fromkeys(address.strip() for address in recipients))[:2000]
-    return report
+    # Values may hold raw header bytes as surrogate escapes: give back real UTF-8, U+FFFD for the rest.
+    return {key: value.encode("utf-8", "surrogateescape").decode("utf-8", "replace") for key, value in report.items()}
 
 
 def _status_fields(part: Message, report: dict[str, str]) -> list[str]:

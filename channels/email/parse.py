@@ -63,7 +63,8 @@ def external_id(body: bytes, limits: EmailParseLimits = EmailParseLimits()) -> s
     for value in header_values(headers, "message-id"):
         ids = message_ids(value)
         if ids:
-            return ids[0]
+            # Raw header bytes came in as surrogate escapes: give back real UTF-8, U+FFFD for the rest.
+            return ids[0].encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     digest = hashlib.sha256()
     for name in ("from", "date", "subject"):
         digest.update("\0".join(header_values(headers, name)).encode("utf-8", "surrogateescape") + b"\n")
