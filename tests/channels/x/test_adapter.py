@@ -120,3 +120,13 @@ def test_a_kind_word_in_a_thread_with_a_case_joins_the_case(make_platform, fake)
     rows = mentions(platform)
     assert len({row.case_id for row in rows.values()}) == 1 and None not in {row.case_id for row in rows.values()}
     assert len(fake.posted) == 1
+
+
+def test_protected_and_opted_out_authors_get_no_public_reply(make_platform, fake):
+    fake.add_mention("@TweepyDev my parcel is missing, terrible", ANN | {"protected": True})
+    fake.add_mention("@TweepyDev unsubscribe me, your service is broken", BOT)
+    platform = x_platform(make_platform, fake)
+    settle(platform, fake, 2)
+    assert fake.posted == []
+    reasons = sorted(d.error for d in deliveries(platform))
+    assert reasons == ["author is protected", "recipient opted out"]
