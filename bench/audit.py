@@ -2,8 +2,8 @@
 
 Builds a store with `--cases` cases and `--events` chained events (written in
 bulk with the same hashing as the product), then times the verification with
-one process and with `--jobs` (default: the CPU count, as `frontdesk audit
-verify` does) on SQLite and, when one answers on 127.0.0.1:5432,
+one process and with `--jobs` (default: the CPU count; `frontdesk audit verify
+--jobs`) on SQLite and, when one answers on 127.0.0.1:5432,
 PostgreSQL. Last line: `sqlite_events_per_s=… sqlite_events_per_s_2procs=…
 postgres_events_per_s=… postgres_events_per_s_2procs=…`.
 """
