@@ -11,15 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.chromium import CHROMIUM, PAYLOADS, ROOT, WAIT_MS, launch
 from tests.dashboard.desk import PASSWORD, dashboard_settings, open_case
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-ROOT = Path(__file__).resolve().parents[2]
-PAYLOADS = [line for line in (ROOT / "tests/fixtures/webchat/xss_payloads.txt").read_text(encoding="utf-8").splitlines()
-            if line and not line.startswith("# ")]
-WAIT_MS = 15_000
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -28,7 +21,7 @@ sync_api = pytest.importorskip("playwright.sync_api")
 @pytest.fixture(scope="module")
 def browser():
     with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        launched = launch(playwright)
         yield launched
         launched.close()
 

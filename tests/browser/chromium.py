@@ -1,0 +1,18 @@
+"""Debian's Chromium for browser tests: where it is, how it is started, and the XSS payload corpus."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ROOT = Path(__file__).resolve().parents[2]
+PAYLOADS = [line for line in (ROOT / "tests/fixtures/webchat/xss_payloads.txt").read_text(encoding="utf-8").splitlines()
+            if line and not line.startswith("# ")]
+WAIT_MS = 15_000
+
+
+def launch(playwright):
+    """Start headless Chromium through a Playwright handle."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
