@@ -130,6 +130,9 @@ class LinearModel:
 
     def logits(self, vectors: list[Vector]) -> np.ndarray:
         """Raw linear scores, one row per vector."""
+        if len(vectors) == 1:
+            vector = vectors[0]
+            return (self.bias + np.einsum("i,ij->j", vector.values, self.weights[vector.indices]))[None, :]
         out = np.tile(self.bias, (len(vectors), 1))
         lengths = np.array([len(vector.indices) for vector in vectors])
         filled = np.flatnonzero(lengths)
@@ -145,7 +148,7 @@ class LinearModel:
         """The words (or cues) that pushed `head` up most (down, with direction -1), with their contribution."""
         column = self.heads.index(head)
         contributions = self.weights[vector.indices, column] * vector.values * direction
-        strongest = np.argsort(-contributions)[: limit * 8]
+        strongest = np.argsort(-contributions)[: limit * 4]
         totals: dict[str, float] = {}
         for position in strongest[contributions[strongest] > 0]:
             word = vector.words[position]
