@@ -273,8 +273,6 @@ class Settings(Section):
     acknowledgments: AcknowledgmentSettings = Field(default_factory=AcknowledgmentSettings)
     oncall: OncallSettings = Field(default_factory=OncallSettings)
     outbound: OutboundSettings = Field(default_factory=OutboundSettings)
-    dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
-    clocks: ClocksSettings = Field(default_factory=ClocksSettings)
     encryption: EncryptionSettings = Field(default_factory=EncryptionSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     mentions: MentionsSettings = Field(default_factory=MentionsSettings)

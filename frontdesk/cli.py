@@ -203,15 +203,5 @@ def _record_commands() -> None:
 _record_commands()
 
 
-def _desk_commands() -> None:
-    from frontdesk.dashboard.commands import report, user
-
-    main.add_command(user)
-    main.add_command(report)
-
-
-_desk_commands()
-
-
 if __name__ == "__main__":
     main()

@@ -30,7 +30,6 @@ class Periodic:
 
 PERIODIC: list[Periodic] = [
     Periodic("workers.jobs.sweep", lambda settings: settings.workers.sweep_interval.total_seconds()),
-    Periodic("workers.clocks.check", lambda settings: settings.clocks.check_interval.total_seconds()),
     Periodic("workers.retention.purge", lambda settings: settings.retention.interval.total_seconds()),
     Periodic("workers.mentions.check_spikes", lambda settings: settings.mentions.check_interval.total_seconds()),
     Periodic("workers.clocks.check", lambda settings: settings.clocks.check_interval.total_seconds()),
