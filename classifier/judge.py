@@ -21,8 +21,8 @@ HIGH_CATEGORIES = ("legal", "privacy", "harassment", "financial", "regulatory")
 class Thresholds:
     """Calibrated-probability thresholds; every field is an operator setting (router `classifier:`).
 
-    critical: safety score for `critical`; safety_high: safety score for `high`
-    (also the cap when a negation guard fires); category: any other high-risk
+    critical: safety score for `critical` (`high` when a guard finds that nobody
+    came to harm); safety_high: safety score for `high`; category: any other high-risk
     category for `high` and for being listed; harassment: the same for
     harassment, set apart because rude wording is common in ordinary complaints;
     case: a complaint needing a case (`normal`); informative: an informative
@@ -30,7 +30,7 @@ class Thresholds:
     """
 
     critical: float = 0.6
-    safety_high: float = 0.5
+    safety_high: float = 0.6
     category: float = 0.5
     harassment: float = 0.9
     case: float = 0.5
@@ -57,16 +57,15 @@ def judge(text: str, prepared: Prepared, scores: dict[str, float], model: Linear
     """Combine head scores, guards and thresholds into one Classification."""
     reasons: list[Reason] = []
     sentiment = compound(positive, negative)
-    safety = scores["safety"]
+    harm_denied = False
     if thresholds.guards:
-        safety, sentiment, guard_reasons = _apply_guards(text, prepared, scores, sentiment, thresholds)
+        harm_denied, sentiment, guard_reasons = _apply_guards(text, prepared, scores, sentiment, thresholds)
         reasons.extend(guard_reasons)
-    categories = [name for name in CATEGORIES[:-1]
-                  if (safety if name == "safety" else scores[name]) >= thresholds.for_category(name)]
-    if safety >= thresholds.critical:
+    categories = [name for name in CATEGORIES[:-1] if scores[name] >= thresholds.for_category(name)]
+    if scores["safety"] >= thresholds.critical and not harm_denied:
         urgency, driver = "critical", "safety"
     elif categories:
-        urgency, driver = "high", max(categories, key=lambda name: safety if name == "safety" else scores[name])
+        urgency, driver = "high", max(categories, key=scores.__getitem__)
     elif scores["case"] >= thresholds.case:
         urgency, driver = "normal", "case"
     elif scores["informative"] >= thresholds.informative:
@@ -75,8 +74,7 @@ def judge(text: str, prepared: Prepared, scores: dict[str, float], model: Linear
         urgency, driver = "low", "case"
     if urgency != "low" and not categories:
         categories = ["service"]
-    driver_score = safety if driver == "safety" else scores[driver]
-    reasons.insert(0, _model_reason(model, vector, driver, driver_score, f"urgency {urgency}",
+    reasons.insert(0, _model_reason(model, vector, driver, scores[driver], f"urgency {urgency}",
                                     -1.0 if urgency == "low" else 1.0))
     for name in categories:
         if name not in ("service", driver):
@@ -88,14 +86,12 @@ def judge(text: str, prepared: Prepared, scores: dict[str, float], model: Linear
 
 
 def _apply_guards(text: str, prepared: Prepared, scores: dict[str, float], sentiment: float,
-                  thresholds: Thresholds) -> tuple[float, float, list[Reason]]:
+                  thresholds: Thresholds) -> tuple[bool, float, list[Reason]]:
     reasons: list[Reason] = []
-    safety = scores["safety"]
-    phrase = guards.negated_harm(text) if safety >= thresholds.critical else None
+    phrase = guards.negated_harm(text) if scores["safety"] >= thresholds.critical else None
     if phrase:
-        safety = min(safety, thresholds.critical - 1e-3)
-        reasons.append(Reason(source="guard", name="guard:negated_harm", score=round(safety, 3),
-                              detail=f"'{phrase}': nobody came to harm, so safety is capped below critical"))
+        reasons.append(Reason(source="guard", name="guard:negated_harm", score=round(scores["safety"], 3),
+                              detail=f"'{phrase}': nobody came to harm, so urgency is capped at high"))
     marker = guards.sarcasm(text) if sentiment > 0 else None
     if marker:
         sentiment = -sentiment
@@ -105,4 +101,4 @@ def _apply_guards(text: str, prepared: Prepared, scores: dict[str, float], senti
     if prepared.quoted:
         reasons.append(Reason(source="guard", name="guard:quoted",
                               detail="quoted reply text was left out of the judgement"))
-    return safety, sentiment, reasons
+    return bool(phrase), sentiment, reasons

@@ -132,14 +132,14 @@ class RuleSettings(Section):
 class ClassifierSettings(Section):
     """The shipped model's thresholds (calibrated probabilities); the operator's rules win when they fire."""
 
-    enabled: bool = True
-    critical: float = Field(0.6, ge=0, le=1)
-    safety_high: float = Field(0.5, ge=0, le=1)
-    category: float = Field(0.5, ge=0, le=1)
-    harassment: float = Field(0.9, ge=0, le=1)
-    case: float = Field(0.5, ge=0, le=1)
-    informative: float = Field(0.5, ge=0, le=1)
-    guards: bool = True
+    enabled: bool = Field(True, description="Run the model; off, no rule firing means default_urgency.")
+    critical: float = Field(0.6, ge=0, le=1, description="Safety score for critical (high if nobody came to harm).")
+    safety_high: float = Field(0.6, ge=0, le=1, description="Safety score for high and the safety category.")
+    category: float = Field(0.5, ge=0, le=1, description="Legal, privacy, financial, regulatory score for high.")
+    harassment: float = Field(0.9, ge=0, le=1, description="Harassment score for high (rude words are common).")
+    case: float = Field(0.5, ge=0, le=1, description="Complaint score for normal; below it and the rest, low.")
+    informative: float = Field(0.5, ge=0, le=1, description="Incident-report score for normal.")
+    guards: bool = Field(True, description="Negated harm, sarcasm and quoted-text guards.")
 
 
 class RouterSettings(Section):
