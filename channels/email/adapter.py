@@ -55,10 +55,11 @@ class EmailAdapter:
     def intake_meta(self, body: bytes, recipients: list[str]) -> dict[str, str]:
         """The meta recorded with a raw mail: parse options, and the case a genuine reply token names."""
         try:
-            header_text = split_header_block(body, EmailParseLimits()).decode("ascii", "replace")
+            block = split_header_block(body, EmailParseLimits())
         except MalformedPayloadError:
             return dict(self.meta)
-        case_id = reply_case(self.codec, header_text, recipients)
+        body_text = body[len(block):len(block) + 65536].decode("ascii", "replace")
+        case_id = reply_case(self.codec, block.decode("ascii", "replace"), recipients, body_text)
         return {**self.meta, "reply_case": str(case_id)} if case_id is not None else dict(self.meta)
 
     async def accept_mail(self, accept: Accept, body: bytes, recipients: list[str], meta: dict[str, str]) -> Accepted:

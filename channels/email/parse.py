@@ -86,18 +86,10 @@ def parse_email(raw: RawInbound, options: ParseOptions = ParseOptions()) -> Mess
     content_types = {part.get_content_type() for part in message.walk()}
     flags = mail_flags(headers, content_types, address, envelope_sender, options.loop_id)
     own_ids = tuple(message_ids(_first(message, "message-id"))[:1])
-    thread_refs = _thread_refs(message)
-    reply_to = _reply_to(message, address, own_ids, thread_refs)
+    reply_to = _reply_to(message, address, own_ids, _thread_refs(message))
     sent_at = _sent_at(message, raw.received_at)
-    if FLAG_BOUNCE in flags:
-        report = delivery_report(message, headers)
-        reply_to.update({f"report_{key}": value for key, value in report.items()})
-        if report.get("message_id"):
-            thread_refs = tuple(dict.fromkeys((report["message_id"], *thread_refs)))
-    else:
-        hints, subject_ids = _hints(raw.meta, address, reply_to["subject"], sent_at, options.subject_window_days)
-        thread_refs = tuple(dict.fromkeys((*hints, *thread_refs, *subject_ids)))
-        own_ids += subject_ids[:1]
+    thread_refs, subject_ids = _thread_keys(message, headers, flags, raw.meta, address, reply_to, sent_at, options)
+    own_ids += subject_ids
     deadline.check("headers")
     text = body_text(message, limits.max_text_chars)
     deadline.check("body")
@@ -160,13 +152,26 @@ def _thread_refs(message: EmailMessage) -> tuple[str, ...]:
     return tuple(dict.fromkeys(ordered))[:_MAX_REFS]
 
 
-def _hints(meta: dict[str, str], address: str, subject: str, sent_at: datetime, window_days: int):
-    """Thread hints first (our verified reply token, a case reference), subject keys last; see channels.email.threading."""
-    hints = [f"case:{meta['reply_case']}"] if meta.get("reply_case", "").isdigit() else []
-    reference = case_reference(subject)
-    if reference is not None:
-        hints.append(f"case-ref:{reference}")
-    return hints, subject_keys(address, subject, sent_at, window_days) or ()
+def _thread_keys(message: EmailMessage, headers, flags: frozenset[str], meta: dict[str, str], sender: str,
+                 reply_to: dict[str, str], sent_at: datetime,
+                 options: ParseOptions) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """`thread_refs` in the order the router tries them, and the subject key to register as an own id.
+
+    Our verified reply token first, then a case reference in the subject, the In-Reply-To / References
+    ids, the subject keys last (see channels.email.threading). A bounce or report instead puts the
+    Message-ID it reports on first and its fields into `reply_to`, so it lands on that mail's case.
+    """
+    references = _thread_refs(message)
+    token = [f"case:{meta['reply_case']}"] if meta.get("reply_case", "").isdigit() else []
+    if FLAG_BOUNCE in flags:
+        report = delivery_report(message, headers)
+        reply_to.update({f"report_{key}": value for key, value in report.items()})
+        reported = [report["message_id"]] if report.get("message_id") else []
+        return tuple(dict.fromkeys((*token, *reported, *references))), ()
+    reference = case_reference(reply_to["subject"])
+    hints = token + ([f"case-ref:{reference}"] if reference is not None else [])
+    subject_ids = subject_keys(sender, reply_to["subject"], sent_at, options.subject_window_days) or ()
+    return tuple(dict.fromkeys((*hints, *references, *subject_ids))), tuple(subject_ids[:1])
 
 
 def _reply_to(message: EmailMessage, address: str, own_ids: tuple[str, ...], refs: tuple[str, ...]) -> dict[str, str]:

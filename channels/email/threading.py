@@ -28,9 +28,13 @@ _PREFIXES = re.compile(r"^\s*((re|fwd?|aw|wg|sv|vs|antw|odp|tr|r|rv)\s*(\[\d+\])
                        re.IGNORECASE)
 
 
-def reply_case(codec: TokenCodec, header_text: str, recipients: list[str]) -> int | None:
-    """The case a genuine reply token names, from recipients or our referenced Message-IDs; else None."""
-    found = _REPLY_ADDRESS.findall(" ".join(recipients) + " " + header_text) + _OWN_MESSAGE_ID.findall(header_text)
+def reply_case(codec: TokenCodec, header_text: str, recipients: list[str], body_text: str = "") -> int | None:
+    """The case a genuine reply token names, from recipients or our referenced Message-IDs; else None.
+
+    `body_text` is searched for our Message-IDs only: a bounce quotes the headers of the mail it returns.
+    """
+    found = (_REPLY_ADDRESS.findall(" ".join(recipients) + " " + header_text)
+             + _OWN_MESSAGE_ID.findall(header_text + "\n" + body_text))
     for token in found:
         case_id = codec.read_reply_token(token)
         if case_id is not None:

@@ -66,3 +66,12 @@ def test_report_about_mail_we_never_sent_is_not_attached(acknowledged):
     with platform.services.sessions.begin() as session:
         assert EmailAdapter.attach_report(session, report) is True
     assert EmailAdapter.attach_report(None, EmailAdapter.parse(raw_of(complaint(2)))) is False
+
+
+def test_bounce_of_our_acknowledgment_lands_on_its_case_not_a_new_one(acknowledged):
+    platform, our_id = acknowledged
+    with smtplib.SMTP("127.0.0.1", smtp_port(platform), timeout=10) as client:
+        client.sendmail("", ["help@localhost"], dsn(our_id))
+    platform.work()
+    [case] = cases(platform)
+    assert case["message_count"] == 2
