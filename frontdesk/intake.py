@@ -94,7 +94,7 @@ class Intake:
         try:
             existing = self._commit(rows)
         except SQLAlchemyError as error:
-            log.error("intake: database unavailable: %s", type(error).__name__)
+            log.error("intake: database unavailable: %s: %s", type(error).__name__, str(getattr(error, "orig", error)).splitlines()[0][:200])
             raise IntakeUnavailableError("database unavailable") from None
         results, to_queue = [], []
         for row in rows:

@@ -95,6 +95,8 @@ def append(session: Session, case_id: int, actor: str, kind: str, data: dict) ->
 
 @event.listens_for(Session, "before_commit")
 def _link_pending(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: link once, when the whole transaction commits
     pending = [row for row in session.info.pop(_PENDING, ()) if row in session]
     if not pending:
         return

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from frontdesk.audit.chain import append as append_event
@@ -139,10 +140,10 @@ def _register_thread_keys(session: Session, message: Message, case: Case, extra:
     keys = {key for key in (message.thread_key, *message.own_ids, *extra) if key}
     if not keys:
         return
-    known = set(session.scalars(select(ThreadKey.key).where(ThreadKey.channel == message.channel,
-                                                            ThreadKey.key.in_(keys))))
-    for key in sorted(keys - known):
-        session.add(ThreadKey(channel=message.channel, key=key, case_id=case.id))
+    # One statement: a key already leading to a case keeps leading there.
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(insert(ThreadKey).on_conflict_do_nothing(index_elements=["channel", "key"]),
+                    [{"channel": message.channel, "key": key, "case_id": case.id} for key in sorted(keys)])
 
 
 def _plan_acknowledgment(session, message, decision, case, contact, target, window) -> int | None:
