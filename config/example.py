@@ -29,7 +29,7 @@ EXAMPLE_ITEMS = {
                            "notify": [{"notify": "slack"}, {"wait": "2m"}, {"notify": "apprise"}]},
     ("channels", "email", "imap"): {"name": "support", "host": "imap.example.org", "username": "support@example.org"},
     ("dashboard", "operators"): {"username": "admin", "role": "admin",
-                                 "password_hash": "$argon2id$v=19$m=65536,t=3,p=4$… (frontdesk user add)"},
+                                 "password_hash": "$argon2id$v=19$m=65536,t=3,p=4$… (from: frontdesk user hash)"},
 }
 EXAMPLE_VALUES = {("oncall", "escalation", "chain"): ["dana"]}
 

@@ -30,6 +30,7 @@ DESCRIPTIONS = {
     "pages": "Pages by sender and result",
     "routing_seconds": "Time from intake to routed, seconds",
     "page_latency_seconds": "Time from intake to page delivered, seconds",
+    "clock_breaches": "Response-time clocks that ran past their target, by clock and urgency",
 }
 
 
