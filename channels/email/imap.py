@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import re
 import socket
 import ssl
 from concurrent.futures import ThreadPoolExecutor
@@ -24,12 +25,26 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 from redis.exceptions import LockError, RedisError
 
-from config.email import ImapMailboxSettings
+from channels.email.guard import raw_headers, split_header_block
+from channels.email.markers import header_values
+from config.email import EmailParseLimits, ImapMailboxSettings
 from frontdesk.channel import ChannelContext
-from frontdesk.errors import IntakeUnavailableError
+from frontdesk.errors import IntakeUnavailableError, MalformedPayloadError
 
 log = logging.getLogger(__name__)
 RETRYABLE = (IMAPClientError, OSError, socket.timeout, ssl.SSLError, LockError, RedisError, IntakeUnavailableError)
+
+
+def return_path(body: bytes) -> str | None:
+    """The envelope sender the delivering server wrote as `Return-Path:` ("" for `<>`), if any."""
+    try:
+        values = header_values(raw_headers(split_header_block(body, EmailParseLimits())), "return-path")
+    except MalformedPayloadError:
+        return None
+    if not values:
+        return None
+    match = re.search(r"<([^<>\s]*)>", values[0])
+    return (match.group(1) if match else values[0].strip()).lower()[:320]
 
 
 def cursor_name(mailbox: ImapMailboxSettings) -> str:
@@ -44,7 +59,8 @@ async def poll_mailbox(mailbox: ImapMailboxSettings, context: ChannelContext, ac
     # One thread per mailbox for every blocking call: imapclient connections and redis-py
     # lock tokens (thread-local) both belong to the thread that made them.
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"imap-{mailbox.name}")
-    run = lambda function, *args: asyncio.get_running_loop().run_in_executor(executor, function, *args)  # noqa: E731
+    loop = asyncio.get_running_loop()
+    run = lambda function, *args: loop.run_in_executor(executor, function, *args)  # noqa: E731
     try:
         while True:
             lock = context.lock(cursor_name(mailbox), ttl) if context.lock else None
@@ -154,6 +170,9 @@ class MailboxSession:
         messages = await self.run_blocking(self._fetch_new)
         for uid, body in messages:
             meta = {"mailbox": self.mailbox.name, "uid": str(uid), "uidvalidity": str(self.uidvalidity)}
+            sender = return_path(body)
+            if sender is not None:
+                meta["sender"] = sender  # what the delivering server recorded as MAIL FROM
             await self.accept_mail(body, [], meta)
         if messages:
             await self.run_blocking(self._commit, [uid for uid, _ in messages])

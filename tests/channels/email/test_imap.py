@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from channels.email.imap import cursor_name
+from channels.email.imap import cursor_name, return_path
 from frontdesk.store.cursors import CursorStore
 from tests.channels.email.helpers import cases, complaint
 from tests.fakes.dovecot import Dovecot
@@ -171,3 +171,14 @@ def test_two_servers_never_poll_one_mailbox_at_once(make_platform, dovecot):
         time.sleep(2)
         assert sorted([first_proxy.connections, second_proxy.connections])[0] == 0
         assert message_counts(second) == [1]
+
+
+def test_mail_without_from_takes_its_sender_from_the_return_path(make_platform, dovecot):
+    broken = b"Return-Path: <Ann@Customer.example>\r\nSubject: no From at all\r\nMessage-ID: <nofrom@x>\r\n\r\nhelp\r\n"
+    dovecot.deliver("desk", broken)
+    platform = imap_platform(make_platform, dovecot.port)
+    [case] = wait_for_cases(platform, 1)
+    assert case["contact"]["email"] == "ann@customer.example"
+    assert return_path(broken) == "ann@customer.example"
+    assert return_path(b"Return-Path: <>\r\n\r\nx") == ""
+    assert return_path(b"Subject: x\r\n\r\nx") is None
