@@ -6,29 +6,14 @@ Set FRONTDESK_UPDATE_SCREENSHOTS=1 to refresh docs/dashboard-*.png from this run
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
-import pytest
-
-from tests.browser.chromium import CHROMIUM, PAYLOADS, ROOT, WAIT_MS, launch
+from tests.browser.chromium import PAYLOADS, WAIT_MS, needs_chromium, save_screenshot
 from tests.dashboard.desk import PASSWORD, dashboard_settings, open_case
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
-sync_api = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        launched = launch(playwright)
-        yield launched
-        launched.close()
+pytestmark = needs_chromium()
 
 
 def screenshot(page, name: str) -> None:
-    if os.environ.get("FRONTDESK_UPDATE_SCREENSHOTS") == "1":
-        page.screenshot(path=str(ROOT / "docs" / name), full_page=True)
+    save_screenshot(page, name)
 
 
 def test_sign_in_open_acknowledge_and_see_the_audit_event(browser, make_platform):

@@ -10,29 +10,13 @@ from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path
 
 import pytest
 from aiohttp import web
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-ROOT = Path(__file__).resolve().parents[2]
-PAYLOADS = [line for line in (ROOT / "tests/fixtures/webchat/xss_payloads.txt").read_text(encoding="utf-8").splitlines()
-            if line and not line.startswith("# ")]
-WAIT_MS = 15_000
+from tests.browser.chromium import PAYLOADS, ROOT, WAIT_MS, needs_chromium
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
-sync_api = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
+pytestmark = needs_chromium()
 
 
 @pytest.fixture
