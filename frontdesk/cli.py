@@ -106,7 +106,7 @@ def serve(config_path, host, port, smtp_port) -> None:
 @click.option("--burst", is_flag=True, help="Exit once the queues are empty.")
 @click.option("--name", default=None, help="Worker name shown by RQ.")
 def worker(config_path, burst, name) -> None:
-    """RQ workers on the queues pages, intake, outbound, with the scheduler."""
+    """RQ workers on the queues pages, outbound, intake (in that order), with the scheduler."""
     from frontdesk.redis_server import check_eviction_policy
     from workers.main import run_worker
 

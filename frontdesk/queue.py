@@ -20,7 +20,9 @@ from rq import Queue, Retry
 from ulid import ULID
 
 PAGES, INTAKE, OUTBOUND = "pages", "intake", "outbound"
-QUEUE_ORDER = (PAGES, INTAKE, OUTBOUND)  # workers take pages first
+# Workers take pages first, then finish work in progress (acknowledgments) before routing new messages,
+# so a flood of intake delays no acknowledgment; what waits in intake is already durable.
+QUEUE_ORDER = (PAGES, OUTBOUND, INTAKE)
 KEY_PREFIX = "frontdesk"
 FAILURE_TTL = 7 * 24 * 3600  # seconds RQ keeps a failed job (its own default is a year)
 

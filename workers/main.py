@@ -1,4 +1,4 @@
-"""The worker process: RQ workers on the queues `pages`, `intake`, `outbound` with the scheduler."""
+"""The worker process: RQ workers on the queues `pages`, `outbound`, `intake` (in that order) with the scheduler."""
 
 from __future__ import annotations
 

@@ -96,6 +96,11 @@ def _route_one(rt: Runtime, session: Session, raw: RawPayload, lookup, outcome: 
         if not getattr(adapter, "quarantine_opens_case", False):
             return
         message = unparsed_message(inbound, str(error))
+    attach_report = getattr(adapter, "attach_report", None)
+    if attach_report is not None and attach_report(session, message):
+        raw.status = "routed"  # a delivery report: recorded on the delivery it reports on, no case of its own
+        rt.metrics.count("messages_in", channel=raw.channel, result="delivery_report")
+        return
     started = utcnow()
     decision = rt.router.route(message, lookup)
     if not opens_case(message, decision):

@@ -74,4 +74,7 @@ def test_bounce_of_our_acknowledgment_lands_on_its_case_not_a_new_one(acknowledg
         client.sendmail("", ["help@localhost"], dsn(our_id))
     platform.work()
     [case] = cases(platform)
-    assert case["message_count"] == 2
+    assert case["message_count"] == 1  # the report is recorded on the delivery's case, not added as a message
+    detail = platform.http.get(f"{platform.url}/api/cases/{case['id']}").json()
+    reports = [event for event in detail["events"] if event["kind"] == "delivery_report"]
+    assert len(reports) == 1
