@@ -7,15 +7,15 @@ folder, the metric label and the Redis key prefix.
 from channels.api.adapter import ApiAdapter
 from channels.email.adapter import EmailAdapter
 from channels.mastodon.adapter import MastodonAdapter
-from channels.x.adapter import XAdapter
 from channels.slack.adapter import SlackAdapter
 from channels.webchat.adapter import WebchatAdapter
+from channels.x.adapter import XAdapter
 
 CHANNELS = {
     "api": ApiAdapter,
     "email": EmailAdapter,
+    "webchat": WebchatAdapter,
+    "slack": SlackAdapter,
     "x": XAdapter,
     "mastodon": MastodonAdapter,
-    "slack": SlackAdapter,
-    "webchat": WebchatAdapter,
 }

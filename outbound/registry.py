@@ -4,16 +4,16 @@ from outbound.api import ApiSender
 from outbound.apprise import AppriseSender
 from outbound.email import EmailSender
 from outbound.mastodon import MastodonSender
-from outbound.x import XSender
 from outbound.slack import SlackSender
 from outbound.webchat import WebchatSender
+from outbound.x import XSender
 
 SENDERS = {
     "api": ApiSender,
-    "apprise": AppriseSender,
     "email": EmailSender,
+    "webchat": WebchatSender,
+    "slack": SlackSender,
     "x": XSender,
     "mastodon": MastodonSender,
-    "slack": SlackSender,
-    "webchat": WebchatSender,
+    "apprise": AppriseSender,
 }
