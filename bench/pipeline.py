@@ -122,9 +122,13 @@ class Arrivals:
     def collect(self) -> None:
         requests_so_far = self.receiver.requests
         for item in requests_so_far[self.seen:]:
-            found = MARK.search(item.body.decode(errors="replace"))
+            if item.path == "/ack":  # the webhook names the message: data.external_id is "<client>:<id>"
+                bench_id = item.json()["data"]["external_id"].split(":", 1)[1]
+                self.acks.setdefault(bench_id, item.at)
+                continue
+            found = MARK.search(item.body.decode(errors="replace"))  # pages quote the message's text
             if found:
-                (self.pages if item.path == "/page" else self.acks).setdefault(found.group(1), item.at)
+                self.pages.setdefault(found.group(1), item.at)
         self.seen = len(requests_so_far)
 
 
