@@ -26,7 +26,7 @@ def test_defaults_load_without_a_file():
     settings = load_settings(None, environ={})
     assert settings.http.port == 8080 and settings.redis_url is None
     assert settings.channels.api.clients[0].token is None
-    assert any(rule.name == "safety.danger-to-life" for rule in settings.router.rules)
+    assert any(rule.name == "safety.hazard" for rule in settings.router.rules)
 
 
 def test_the_file_overrides_and_the_environment_fills_secrets(tmp_path):

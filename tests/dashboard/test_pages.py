@@ -51,12 +51,12 @@ def test_case_list_shows_cases_with_clocks_and_filters_them(desk):
 
 
 def test_case_page_shows_conversation_reasons_and_audit_trail(desk):
-    case_id = open_case(desk, "m-1", "The charger caught fire.", subject="Charger fire")
+    case_id = open_case(desk, "m-1", "There is a gas leak in the kitchen since your engineer left.", subject="Gas leak")
     session = sign_in(desk.url, "viewer")
     page = session.get(f"{desk.url}/cases/{case_id}", timeout=10)
     assert page.status_code == 200
-    assert "The charger caught fire." in page.text and "Why this urgency" in page.text
-    assert "safety.danger-to-life" in page.text  # the rule that made it critical
+    assert "There is a gas leak in the kitchen" in page.text and "Why this urgency" in page.text
+    assert "safety.hazard" in page.text  # the rule that made it critical
     assert "event-opened" in page.text  # the audit trail
     assert page.headers["Content-Security-Policy"].startswith("default-src 'self'")
     assert "Acknowledge" not in page.text  # viewers get no action forms
@@ -85,6 +85,6 @@ def test_settings_view_lists_the_roster_but_no_secret(make_platform, receiver):
     desk = make_platform(dashboard=dashboard_settings(), oncall=roster)
     agent = sign_in(desk.url, "agent")
     page = agent.get(f"{desk.url}/settings", timeout=10).text
-    assert "Dana (dana)" in page and "safety.danger-to-life" in page and "ack/default.txt.j2" in page
+    assert "Dana (dana)" in page and "safety.hazard" in page and "ack/default.txt.j2" in page
     assert "secret-token-xyz" not in page and "test-token-0123456789" not in page and "$argon2" not in page
     assert sign_in(desk.url, "viewer").get(f"{desk.url}/settings", timeout=10).status_code == 403
