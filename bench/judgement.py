@@ -33,7 +33,7 @@ from classifier.text import prepare  # noqa: E402
 from classifier.train import build_model, training_examples  # noqa: E402
 from frontdesk.settings import load_settings  # noqa: E402
 from frontdesk.triage import read_jsonl, triage  # noqa: E402
-from router.route import Router  # noqa: E402
+from frontdesk.judging import build_router  # noqa: E402
 
 COMMAND = ".venv/bin/python bench/judgement.py --only {name}"
 FEATURE_CACHE: dict = {}
@@ -138,7 +138,7 @@ def triage_speed(root: Path, count: int = 100_000) -> dict[str, float]:
         started = time.process_time()
         with path.open("rb") as handle, open(os.devnull, "w") as sink:
             settings = load_settings(None)
-            counts = triage(read_jsonl(handle), Router(settings.router, settings.acknowledgments), sink)
+            counts = triage(read_jsonl(handle), build_router(settings.router, settings.acknowledgments), sink)
         elapsed = time.process_time() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  {sum(counts.values())} messages, by urgency {counts}, peak RSS {peak:.0f} MiB")

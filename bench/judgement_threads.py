@@ -19,7 +19,7 @@ from classifier.corpora import load_authored
 from frontdesk.models import Contact, Message
 from frontdesk.settings import load_settings
 from frontdesk.triage import EPOCH, MemoryCases, email_items
-from router.route import Router
+from frontdesk.judging import build_router
 
 _ID = re.compile(r"<([^<>\s]+)>")
 _THREAD_HEADERS = re.compile(rb"^(?:in-reply-to|references):.*(?:\r?\n[ \t].*)*\r?\n", re.IGNORECASE | re.MULTILINE)
@@ -83,7 +83,7 @@ def gold_threads(mails: list[Mail]) -> list[str]:
 def route_mails(mails: list[Mail], strip_headers: bool) -> list[int]:
     """The case each mail lands in when the real router (built-in default settings) sees them in date order."""
     settings = load_settings(None)
-    router = Router(settings.router, settings.acknowledgments)
+    router = build_router(settings.router, settings.acknowledgments)
     cases = MemoryCases()
     bodies = (_THREAD_HEADERS.sub(b"", mail.body) if strip_headers else mail.body for mail in mails)
     predicted = []
@@ -152,6 +152,6 @@ def _irc_message(name: str, index: int, line: str, day: datetime) -> Message:
 def route_chat(messages: list[Message]) -> list[int]:
     """The case each chat line lands in under the real router (built-in default settings)."""
     settings = load_settings(None)
-    router = Router(settings.router, settings.acknowledgments)
+    router = build_router(settings.router, settings.acknowledgments)
     cases = MemoryCases()
     return [cases.record(message, router.route(message, cases)) for message in messages]

@@ -241,9 +241,9 @@ def run(settings, input_format: str, path: Path, out: IO[str], err: IO[str]) -> 
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from router.route import Router
+    from frontdesk.judging import build_router
 
-    router = Router(settings.router, settings.acknowledgments)
+    router = build_router(settings.router, settings.acknowledgments)
     size = path.stat().st_size if path.is_file() else None
     columns = (TextColumn("triage"), BarColumn(), TextColumn("{task.fields[count]} messages"), TimeElapsedColumn())
     with open(path, "rb") if path.is_file() else nullcontext() as handle, \

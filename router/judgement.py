@@ -2,24 +2,23 @@
 
 The operator's YAML rules always win when they fire: a rule that sets an
 urgency decides the urgency, a rule that sets categories decides the
-categories. Whatever no rule decided comes from the model (`classifier`),
-through the thresholds of the `router.classifier` settings. Every decision
+categories. Whatever no rule decided comes from the model, a function the
+router is handed (frontdesk/judging.py wires in `classifier`, with the
+thresholds of the `router.classifier` settings; the router never imports it). Every decision
 keeps the reasons of both, so an operator can see what the model would have
 said when a rule overrode it.
 """
 
 from __future__ import annotations
 
-import classifier
-from classifier import Thresholds
-from config.schema import ClassifierSettings, RouterSettings
+from typing import Callable
+
+from config.schema import RouterSettings
 from frontdesk.models import FLAG_UNPARSED, URGENCY_RANK, Classification, Message, Reason
 from router.rules import RuleHit
 
 
-def thresholds_from(settings: ClassifierSettings) -> Thresholds:
-    """The classifier's thresholds as the operator configured them."""
-    return Thresholds(**settings.model_dump(exclude={"enabled"}))
+Model = Callable[[str, "str | None"], Classification]
 
 
 def message_text(message: Message) -> str:
@@ -27,10 +26,9 @@ def message_text(message: Message) -> str:
     return f"{message.subject}\n{message.text}" if message.subject else message.text
 
 
-def combine(message: Message, hits: list[RuleHit], settings: RouterSettings,
-            thresholds: Thresholds) -> Classification:
-    """Rules first, the model for the rest, the configured default when the model is off."""
-    model = classifier.classify(message.text, message.subject, thresholds) if settings.classifier.enabled else None
+def combine(message: Message, hits: list[RuleHit], settings: RouterSettings, judge: Model | None) -> Classification:
+    """Rules first, the model for the rest, the configured default when there is no model or it is off."""
+    model = judge(message.text, message.subject) if judge is not None and settings.classifier.enabled else None
     rule_categories: list[str] = []
     for hit in hits:
         rule_categories.extend(c for c in hit.rule.categories if c not in rule_categories)

@@ -6,7 +6,7 @@ from config.schema import AcknowledgmentSettings, RouterSettings
 from frontdesk.models import (
     FLAG_AUTO_SUBMITTED, FLAG_BOUNCE, FLAG_BULK, FLAG_OWN, Classification, Decision, Message, Reason,
 )
-from router.judgement import combine, message_text, thresholds_from
+from router.judgement import Model, combine, message_text
 from router.rules import RuleSet
 from router.threading import resolve_case
 from router.threads import CaseLookup
@@ -17,15 +17,16 @@ NO_ACK_FLAGS = frozenset({FLAG_AUTO_SUBMITTED, FLAG_BULK, FLAG_BOUNCE, FLAG_OWN}
 class Router:
     """Decides, for one message at a time, its case and urgency and whether to acknowledge and page."""
 
-    def __init__(self, settings: RouterSettings, acknowledgments: AcknowledgmentSettings):
+    def __init__(self, settings: RouterSettings, acknowledgments: AcknowledgmentSettings, model: Model | None = None):
+        """`model(text, subject)` judges what no rule decided; frontdesk.judging.build_router supplies the shipped one."""
         self.settings = settings
         self.acknowledgments = acknowledgments
         self.rules = RuleSet(settings.rules)
-        self.thresholds = thresholds_from(settings.classifier)
+        self.model = model
 
     def classify(self, message: Message) -> Classification:
         """Urgency and categories: the operator's rules when they fire, the shipped model for the rest."""
-        return combine(message, self.rules.hits(message_text(message)), self.settings, self.thresholds)
+        return combine(message, self.rules.hits(message_text(message)), self.settings, self.model)
 
     def route(self, message: Message, lookup: CaseLookup) -> Decision:
         """The full decision for `message`, reading existing cases through `lookup`."""

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # package -> top-level packages it must never import (ARCHITECTURE.md "Layout", STYLE.md rule 1)
 FORBIDDEN = {
     "channels": {"router", "classifier", "outbound", "workers"},
-    "router": {"channels", "outbound", "workers"},
+    "router": {"channels", "classifier", "outbound", "workers"},
     "classifier": {"channels", "router", "outbound", "workers", "frontdesk.store", "frontdesk.queue", "rq", "redis"},
     "outbound": {"channels", "router", "classifier", "workers"},
 }

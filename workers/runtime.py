@@ -19,6 +19,7 @@ from frontdesk.privacy.setup import apply_record_policy
 from frontdesk.sender import Sender, SenderContext
 from frontdesk.store.db import make_engine, make_sessions
 from outbound.templates import Templates
+from frontdesk.judging import build_router
 from router.route import Router
 
 _current: "Runtime | None" = None
@@ -46,7 +47,7 @@ class Runtime:
     @cached_property
     def router(self) -> Router:
         """The router, built from the router and acknowledgment settings."""
-        return Router(self.settings.router, self.settings.acknowledgments)
+        return build_router(self.settings.router, self.settings.acknowledgments)
 
     @cached_property
     def templates(self) -> Templates:

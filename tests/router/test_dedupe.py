@@ -14,7 +14,7 @@ from frontdesk.store.db import make_engine, make_sessions, migrate
 from frontdesk.store.lookup import SqlCaseLookup
 from frontdesk.store.tables import CaseEvent, RawPayload
 from router.dedupe import BANDS, minhash_keys
-from router.route import Router
+from frontdesk.judging import build_router
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 LONG = ("I bought the X200 kettle from your Leeds store last week and it has been leaking boiling water "
@@ -36,7 +36,7 @@ def message(number: int, channel: str, handle: str, text: str, email: str | None
 
 
 def route(sessions, routed: Message):
-    router = Router(RouterSettings(), AcknowledgmentSettings())
+    router = build_router(RouterSettings(), AcknowledgmentSettings())
     with sessions.begin() as session:
         session.add(RawPayload(id=routed.id, idempotency_key=routed.idempotency_key, channel=routed.channel,
                                received_at=routed.received_at, content_type="application/json", body=b"{}"))

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from config.schema import AcknowledgmentSettings, RouterSettings
 from frontdesk.models import FLAG_UNPARSED, Contact, Message
+from frontdesk.judging import build_router
 from router.route import Router
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
@@ -20,7 +21,7 @@ def message(text: str, subject: str | None = None, flags: frozenset[str] = froze
 
 
 def router(**settings) -> Router:
-    return Router(RouterSettings.model_validate(settings), AcknowledgmentSettings())
+    return build_router(RouterSettings.model_validate(settings), AcknowledgmentSettings())
 
 
 FIRE_RULE = {"name": "safety.fire", "urgency": "critical", "categories": ["safety"], "keywords": ["fire"]}

@@ -9,7 +9,7 @@ import pytest
 from config.schema import AcknowledgmentSettings, RouterSettings
 from frontdesk.models import Contact, Message
 from frontdesk.triage import MemoryCases
-from router.route import Router
+from frontdesk.judging import build_router
 from router.threading import normalise_subject, own_line_keys, quoted_line_keys
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
@@ -49,7 +49,7 @@ def email(number: int, sender: str, subject: str, text: str, minutes: int = 0) -
 
 
 def route_all(messages: list[Message]) -> list:
-    router = Router(RouterSettings(), AcknowledgmentSettings())
+    router = build_router(RouterSettings(), AcknowledgmentSettings())
     cases = MemoryCases()
     decisions = []
     for message in messages:
