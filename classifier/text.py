@@ -42,7 +42,7 @@ class Prepared:
     """A message cut into tokens, with the negated ones marked and the quoted text set aside.
 
     `tokens` are normalised word tokens (URLs, addresses, mentions and sums
-    replaced by placeholders); `negated[i]` is True when token i lies in the
+    replaced by class tokens such as <url>); `negated[i]` is True when token i lies in the
     scope of a negator; `quoted` says whether quoted reply text was removed;
     `big_money` says whether a sum of 1,000 or more was named.
     """

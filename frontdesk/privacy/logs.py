@@ -5,7 +5,7 @@ and no forged lines.
 every logger (ours, RQ's, aiohttp's, whatever handler prints it) is rewritten
 once, as it is made: the message is rendered with its arguments, fields that
 carry message content (`text=…`, `"body": …`, `subject: …`) lose their value,
-email addresses, phone numbers and @handles become placeholders, and CR, LF
+email addresses, phone numbers and @handles become redaction markers, and CR, LF
 and other control or line-separator characters are escaped so a subject
 cannot start a fake log line. Tracebacks get the same treatment, one
 indented line per traceback line. Loggers of libraries that print request

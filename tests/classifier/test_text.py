@@ -18,7 +18,7 @@ def test_contractions_negate():
     assert prepared.negated == (False, False, True)
 
 
-def test_placeholders_for_links_handles_addresses_and_sums():
+def test_class_tokens_for_links_handles_addresses_and_sums():
     prepared = prepare("@Acme see https://x.y/z mail me at a.b@c.org about $1,200")
     assert prepared.tokens == ("<mention>", "see", "<url>", "mail", "me", "at", "<email>", "about", "<money>")
     assert prepared.big_money
