@@ -5,16 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-import redis
 from sqlalchemy import select
 
 from channels.mastodon.transport import MastodonPoller
 from config.social import MastodonChannelSettings
 from config.types import fill_secrets
-from frontdesk.intake import Intake
-from frontdesk.metrics import Metrics
 from frontdesk.store.cursors import CursorStore
-from frontdesk.store.db import make_engine, make_sessions, migrate
 from frontdesk.store.tables import RawPayload
 from tests.fakes.mastodon_api import FakeMastodonApi, load_fixture
 from tests.fakes.x_api import Fault
@@ -33,19 +29,6 @@ def fake():
     with api.serve() as server:
         api.url = server.url
         yield api
-
-
-@pytest.fixture()
-def store(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'store.sqlite3'}")
-    migrate(engine)
-    return make_sessions(engine)
-
-
-@pytest.fixture()
-def intake(store, redis_url):
-    connection = redis.Redis.from_url(redis_url)
-    return Intake(store, connection, Metrics(connection))
 
 
 def poller(fake, store, **overrides) -> MastodonPoller:

@@ -6,15 +6,12 @@ import asyncio
 
 import pytest
 import redis
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from channels.x.transport import XPoller
 from config.types import fill_secrets
 from config.social import XChannelSettings
-from frontdesk.intake import Intake
-from frontdesk.metrics import Metrics
 from frontdesk.store.cursors import CursorStore
-from frontdesk.store.db import make_engine, make_sessions, migrate
 from frontdesk.store.tables import RawPayload
 from tests.fakes.x_api import FakeXApi, Fault, load_fixture
 
@@ -31,19 +28,6 @@ def fake():
     with api.serve() as server:
         api.url = server.url
         yield api
-
-
-@pytest.fixture()
-def store(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'store.sqlite3'}")
-    migrate(engine)
-    return make_sessions(engine)
-
-
-@pytest.fixture()
-def intake(store, redis_url):
-    connection = redis.Redis.from_url(redis_url)
-    return Intake(store, connection, Metrics(connection))
 
 
 def poller(fake, store, **overrides) -> XPoller:
