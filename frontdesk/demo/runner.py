@@ -178,11 +178,25 @@ def report(tally: Tally, receiver: Receiver | None, console: Console) -> int:
         problems.append("not every acknowledgment was delivered")
     if receiver is not None and (not pages_sent or tally.acknowledged_by_demo is None):
         problems.append("no page arrived to acknowledge")
+    for note in configuration_notes(tally):
+        console.print(f"[yellow]! {note}[/]")
     for problem in problems:
         console.print(f"[red]✗ {problem}[/]")
     if not problems:
         console.print("[green]✓ everything arrived[/]")
     return 1 if problems else 0
+
+
+def configuration_notes(tally: Tally) -> list[str]:
+    """What the platform's configuration left undone on purpose (it records why as case events)."""
+    kinds = [event for case in tally.cases for event in case["events"]]
+    notes = []
+    if any(e["kind"] == "acknowledgment_skipped" and "cannot reply" in str(e["data"].get("reason")) for e in kinds):
+        notes.append("acknowledgments were planned but this platform's API client has no callback_url to send them to "
+                     "(channels.api.clients[].callback_url); run the demo with nothing at --url to see the whole loop")
+    if any(e["kind"] == "no_one_on_call" for e in kinds):
+        notes.append("urgent cases were recorded but nobody was paged: this platform has no on-call roster (oncall.people)")
+    return notes
 
 
 def cases_table(tally: Tally, console: Console) -> None:
