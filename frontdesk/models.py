@@ -146,6 +146,9 @@ class ThreadMatch(Frozen):
     confidence: float = 1.0
     evidence: str = ""
     suggested_case_id: int | None = None
+    # Cases this message proves to be the same thread as `case_id` (a parent arriving after its reply):
+    # the store merges them into `case_id`, with `evidence` as the reason.
+    merge_case_ids: tuple[int, ...] = ()
     # Further keys under which later messages find this message's case (content fingerprints, subject).
     keys: tuple[str, ...] = ()
 

@@ -67,6 +67,7 @@ def record_message(
     """
     contact = contact_for(session, message)
     case, new_case = _case_for(session, message, decision, contact)
+    _merge_proven_cases(session, case, decision)
     _store_message(session, message, decision, case, contact)
     _register_thread_keys(session, message, case, decision.thread.keys)
     ack_id = _plan_acknowledgment(session, message, decision, case, contact, ack_target, ack_window)
@@ -99,6 +100,23 @@ def _case_for(session: Session, message: Message, decision: Decision, contact: C
         add_event(session, case.id, "router", "link_suggested", message_id=message.id,
                   case=decision.thread.suggested_case_id, evidence=decision.thread.evidence)
     return case, True
+
+
+def _merge_proven_cases(session: Session, case: Case, decision: Decision) -> None:
+    """Merge into `case` the cases the router found to be its thread (a parent that arrived after its reply).
+
+    The merged case's acknowledgments and replies move with its messages, so the
+    once-per-case acknowledgment check sees them and nobody is acknowledged twice.
+    """
+    for case_id in decision.thread.merge_case_ids:
+        source = session.get(Case, case_id)
+        while source is not None and source.merged_into is not None:
+            source = session.get(Case, source.merged_into)
+        if source is None or source.id == case.id:
+            continue
+        session.execute(update(Delivery).where(Delivery.case_id == source.id, Delivery.kind.in_(("ack", "reply")))
+                        .values(case_id=case.id))
+        merge_cases(session, source.id, case.id, "router", decision.thread.evidence, via="router")
 
 
 def _update_case(session: Session, case: Case, message: Message, urgency: str, categories: list, decision: Decision):
