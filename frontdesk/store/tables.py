@@ -140,7 +140,10 @@ class ThreadKey(Base):
     channel: Mapped[str] = mapped_column(String(32))
     key: Mapped[str] = mapped_column(String(512))
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    __table_args__ = (UniqueConstraint("channel", "key", name="uq_thread_key"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "key", name="uq_thread_key"),
+        Index("ix_thread_keys_key", "key"),  # migration 0303: near-duplicate lookups ask by key on any channel
+    )
 
 
 class MessageRow(Base):
