@@ -81,7 +81,8 @@ def gold_threads(mails: list[Mail]) -> list[str]:
 
 
 def route_mails(mails: list[Mail], strip_headers: bool) -> list[int]:
-    """The case each mail lands in when the real router (built-in default settings) sees them in date order."""
+    """The case each mail ends in (after any merges) when the real router (built-in default settings) sees them
+    in date order."""
     settings = load_settings(None)
     router = build_router(settings.router, settings.acknowledgments)
     cases = MemoryCases()
@@ -95,7 +96,7 @@ def route_mails(mails: list[Mail], strip_headers: bool) -> list[int]:
         if message.sent_at == EPOCH:
             message = message.model_copy(update={"sent_at": message.received_at})
         predicted.append(cases.record(message, router.route(message, cases)))
-    return predicted
+    return [cases.live(case_id) if case_id > 0 else case_id for case_id in predicted]
 
 
 def write_messages(path: Path, count: int, seed: int = 7) -> None:
@@ -150,8 +151,9 @@ def _irc_message(name: str, index: int, line: str, day: datetime) -> Message:
 
 
 def route_chat(messages: list[Message]) -> list[int]:
-    """The case each chat line lands in under the real router (built-in default settings)."""
+    """The case each chat line ends in (after any merges) under the real router (built-in default settings)."""
     settings = load_settings(None)
     router = build_router(settings.router, settings.acknowledgments)
     cases = MemoryCases()
-    return [cases.record(message, router.route(message, cases)) for message in messages]
+    predicted = [cases.record(message, router.route(message, cases)) for message in messages]
+    return [cases.live(case_id) for case_id in predicted]

@@ -3,7 +3,10 @@
 Nothing is sent and nothing needs Redis or a database: cases live in
 `MemoryCases`, an in-memory implementation of the router's `CaseLookup`
 whose indexes forget the least recently used entries past a fixed size, so
-memory stays bounded however long the input. Input is read as a stream:
+memory stays bounded however long the input. When a parent arrives after its
+reply and the router merges two cases, the line of that message names the
+surviving case and every later message of either case goes there; lines
+already written keep the id they were given. Input is read as a stream:
 `jsonl` (one object a line: `id`, `channel`, `text`, optional `sender`,
 `subject`, `sent_at`, `thread_key`), `mbox` (input id = the Message-ID
 header as written) or `eml` (one file, or a folder of `.eml` files).
@@ -50,6 +53,15 @@ class MemoryCases:
         self.senders: OrderedDict[tuple[str, str], tuple[int, datetime]] = OrderedDict()
         self.anywhere: OrderedDict[str, tuple[int, datetime]] = OrderedDict()
         self.emails: OrderedDict[str, tuple[int, datetime]] = OrderedDict()
+        self.merged_into: OrderedDict[int, int] = OrderedDict()
+
+    def live(self, case_id: int) -> int:
+        """The case a case was merged into (following merges of merges), or the case itself."""
+        for _ in range(len(self.merged_into) + 1):
+            if case_id not in self.merged_into:
+                break
+            case_id = self.merged_into[case_id]
+        return case_id
 
     def case_for_thread_keys(self, channel: str, keys: Sequence[str]) -> int | None:
         """See router.threads.CaseLookup."""
@@ -57,7 +69,7 @@ class MemoryCases:
             case_id = self.keys.get((channel, key))
             if case_id is not None:
                 self.keys.move_to_end((channel, key))
-                return case_id
+                return self.live(case_id)
         return None
 
     def open_case_for_sender(self, channel: str, handle: str, since: datetime) -> int | None:
@@ -65,12 +77,12 @@ class MemoryCases:
         found = self.senders.get((channel, handle))
         if found is None or found[1] < since:
             return None
-        return found[0]
+        return self.live(found[0])
 
     def open_case_for_email(self, email: str, since: datetime) -> int | None:
         """See router.threads.CaseLookup."""
         found = self.emails.get(email)
-        return found[0] if found is not None and found[1] >= since else None
+        return self.live(found[0]) if found is not None and found[1] >= since else None
 
     def cases_for_keys(self, keys: Sequence[str], since: datetime) -> dict[int, int]:
         """See router.threads.CaseLookup."""
@@ -78,14 +90,20 @@ class MemoryCases:
         for key in keys:
             found = self.anywhere.get(key)
             if found is not None and found[1] >= since:
-                counts[found[0]] = counts.get(found[0], 0) + 1
+                case_id = self.live(found[0])
+                counts[case_id] = counts.get(case_id, 0) + 1
         return counts
 
     def record(self, message: Message, decision: Decision) -> int:
-        """File the message under its decided case (a new one if none) and index its keys; return the case id."""
+        """File the message under its decided case (a new one if none), merge the cases the decision names into
+        it, and index its keys; return the case id."""
         case_id = decision.thread.case_id
         if case_id is None:
             case_id, self.next_id = self.next_id, self.next_id + 1
+        case_id = self.live(case_id)
+        for merged in map(self.live, decision.thread.merge_case_ids):
+            if merged != case_id:
+                self._put(self.merged_into, merged, case_id)
         for key in (message.thread_key, *message.own_ids, *decision.thread.keys):
             if key:
                 self._put(self.keys, (message.channel, key), case_id)

@@ -204,15 +204,18 @@ def resolve_case(message: Message, lookup: CaseLookup, window: timedelta) -> Thr
     """Every way a message finds its case, in order.
 
     The channel's own thread keys (email: issue 3's order, router/email_threads.py);
-    then a reply that arrived first and named this message as its parent; then, with a subject, quoted text, series and reply subject, or, in a chat
+    then a reply that arrived first and named this message as its parent (when
+    the channel's keys named another case, the two are merged: see `merged`);
+    then, with a subject, quoted text, series and reply subject, or, in a chat
     without a thread, the person addressed; then the same person or the same
     words on any channel (router/dedupe.py). The match carries the keys this
     message leaves for later ones.
     """
     resolve = resolve_email_thread if message.channel == EMAIL else resolve_thread
     thread = resolve(message, lookup, window)
-    if thread.case_id is None:
-        thread = resolve_late_parent(message, lookup) or thread
+    late_parent = resolve_late_parent(message, lookup)
+    if late_parent is not None:
+        thread = merged(thread, late_parent) if thread.case_id is not None else late_parent
     keys = reference_keys(message)
     if message.subject is not None:
         if thread.case_id is None:
@@ -238,3 +241,21 @@ def resolve_late_parent(message: Message, lookup: CaseLookup) -> ThreadMatch | N
         return None
     return ThreadMatch(case_id=case_id, how="parent_after_reply", confidence=0.95,
                        evidence="a reply that arrived earlier refers to this message")
+
+
+def merged(thread: ThreadMatch, late_parent: ThreadMatch) -> ThreadMatch:
+    """This message continues `thread`'s case by its own keys, and an earlier reply's case names it as parent:
+    one thread, so the two cases merge.
+
+    The case opened first (the smaller id) survives, so the earliest complaint's
+    SLA clock and the reference its sender was given stay valid; the store
+    merges the other into it.
+    """
+    if late_parent.case_id == thread.case_id:
+        return thread
+    survivor, other = sorted((thread.case_id, late_parent.case_id))
+    evidence = (f"{thread.evidence}; and a reply that arrived earlier, in case {late_parent.case_id}, "
+                f"refers to this message: case {other} merged into case {survivor}")
+    return thread.model_copy(update={"case_id": survivor, "how": "parent_after_reply", "merge_case_ids": (other,),
+                                     "confidence": min(thread.confidence, late_parent.confidence),
+                                     "evidence": evidence})

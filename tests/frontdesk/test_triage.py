@@ -79,6 +79,51 @@ def test_mbox_threads_replies_and_keeps_unrelated_refunds_apart(tmp_path):
     assert out[1]["urgency"] == "high" and "legal" in out[1]["categories"]
 
 
+LATE_PARENT = """From ann@example.com Mon Nov 23 10:00:00 2026
+Message-ID: <opening@example.com>
+From: Ann <ann@example.com>
+Subject: Kettle leaking
+Date: Mon, 23 Nov 2026 10:00:00 +0000
+
+My kettle leaks all over the counter.
+
+From bob@example.com Mon Nov 23 10:20:00 2026
+Message-ID: <reply@example.com>
+In-Reply-To: <parent@example.com>
+From: Bob <bob@example.com>
+Subject: Re: Kettle leaking
+Date: Mon, 23 Nov 2026 10:20:00 +0000
+
+Mine does the same.
+
+From ann@example.com Mon Nov 23 10:10:00 2026
+Message-ID: <parent@example.com>
+In-Reply-To: <opening@example.com>
+From: Ann <ann@example.com>
+Subject: Re: Kettle leaking
+Date: Mon, 23 Nov 2026 10:10:00 +0000
+
+Still leaking, please answer.
+
+From cy@example.com Mon Nov 23 10:30:00 2026
+Message-ID: <later@example.com>
+In-Reply-To: <reply@example.com>
+From: Cy <cy@example.com>
+Subject: Re: Kettle leaking
+Date: Mon, 23 Nov 2026 10:30:00 +0000
+
+Same here.
+"""
+
+
+def test_a_parent_arriving_after_its_reply_merges_the_two_cases_from_its_line_on(tmp_path):
+    opening, reply, parent, later = run(tmp_path, "mbox", LATE_PARENT)
+    assert reply["case_id"] != opening["case_id"]
+    assert parent["case_id"] == later["case_id"] == opening["case_id"]
+    assert any(reason["source"] == "thread" and f"case {reply['case_id']} merged into" in reason["detail"]
+               for reason in parent["reasons"])
+
+
 def test_eml_folder_in_name_order_and_a_broken_mail_still_gets_a_line(tmp_path):
     folder = tmp_path / "mails"
     folder.mkdir()

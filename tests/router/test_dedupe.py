@@ -4,28 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-import pytest
-from sqlalchemy import select
-
-from config.schema import AcknowledgmentSettings, RouterSettings
 from frontdesk.models import Contact, Message
-from frontdesk.store.cases import record_message
-from frontdesk.store.db import make_engine, make_sessions, migrate
-from frontdesk.store.lookup import SqlCaseLookup
-from frontdesk.store.tables import CaseEvent, RawPayload
 from router.dedupe import BANDS, minhash_keys
-from frontdesk.judging import build_router
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 LONG = ("I bought the X200 kettle from your Leeds store last week and it has been leaking boiling water "
         "all over the counter every time I use it")
-
-
-@pytest.fixture
-def sessions(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'store.sqlite3'}")
-    migrate(engine)
-    return make_sessions(engine)
 
 
 def message(number: int, channel: str, handle: str, text: str, email: str | None = None,
@@ -35,53 +19,36 @@ def message(number: int, channel: str, handle: str, text: str, email: str | None
                    sender=Contact(channel=channel, handle=handle, email=email, email_verified=email is not None))
 
 
-def route(sessions, routed: Message):
-    router = build_router(RouterSettings(), AcknowledgmentSettings())
-    with sessions.begin() as session:
-        session.add(RawPayload(id=routed.id, idempotency_key=routed.idempotency_key, channel=routed.channel,
-                               received_at=routed.received_at, content_type="application/json", body=b"{}"))
-        session.flush()
-        decision = router.route(routed, SqlCaseLookup(session))
-        recorded = record_message(session, routed, decision, ack_target=None, ack_window=timedelta(days=1))
-    return recorded.case_id, decision
-
-
-def events(sessions, case_id: int, kind: str) -> list[dict]:
-    with sessions.begin() as session:
-        return [event.data for event in session.scalars(
-            select(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.kind == kind))]
-
-
-def test_same_verified_email_on_another_channel_joins_the_open_case(sessions):
-    first, _ = route(sessions, message(1, "email", "ann@example.com", "My parcel never arrived.", "ann@example.com"))
-    second, decision = route(sessions, message(2, "webchat", "visitor-9", "Any news on my parcel?",
-                                               "Ann@Example.com", 20))
+def test_same_verified_email_on_another_channel_joins_the_open_case(store):
+    first, _ = store.route(message(1, "email", "ann@example.com", "My parcel never arrived.", "ann@example.com"))
+    second, decision = store.route(message(2, "webchat", "visitor-9", "Any news on my parcel?",
+                                           "Ann@Example.com", 20))
     assert second == first
     assert decision.thread.how == "linked" and "verified email" in decision.thread.evidence
-    assert events(sessions, first, "linked")[0]["evidence"] == decision.thread.evidence
+    assert store.events(first, "linked")[0]["evidence"] == decision.thread.evidence
 
 
-def test_unverified_email_does_not_link(sessions):
-    first, _ = route(sessions, message(1, "email", "ann@example.com", "My parcel never arrived.", "ann@example.com"))
+def test_unverified_email_does_not_link(store):
+    first, _ = store.route(message(1, "email", "ann@example.com", "My parcel never arrived.", "ann@example.com"))
     other = Message(id="m2", channel="webchat", external_id="e2", text="Any news on my parcel?", sent_at=T0,
                     received_at=T0, sender=Contact(channel="webchat", handle="v", email="ann@example.com"))
-    assert route(sessions, other)[0] != first
+    assert store.route(other)[0] != first
 
 
-def test_the_same_long_complaint_on_two_channels_is_linked_with_its_evidence(sessions):
-    first, _ = route(sessions, message(1, "api", "client-7", LONG))
-    second, decision = route(sessions, message(2, "x", "4242", "@AcmeHelp " + LONG + " !!", minutes=45))
+def test_the_same_long_complaint_on_two_channels_is_linked_with_its_evidence(store):
+    first, _ = store.route(message(1, "api", "client-7", LONG))
+    second, decision = store.route(message(2, "x", "4242", "@AcmeHelp " + LONG + " !!", minutes=45))
     assert second == first
     assert decision.thread.how == "linked" and f"of {BANDS} MinHash bands" in decision.thread.evidence
 
 
-def test_a_short_identical_text_from_someone_else_is_only_suggested(sessions):
+def test_a_short_identical_text_from_someone_else_is_only_suggested(store):
     text = "My order has not arrived yet, can you check please"
-    first, _ = route(sessions, message(1, "api", "client-7", text))
-    second, decision = route(sessions, message(2, "x", "4242", text, minutes=5))
+    first, _ = store.route(message(1, "api", "client-7", text))
+    second, decision = store.route(message(2, "x", "4242", text, minutes=5))
     assert second != first
     assert decision.thread.suggested_case_id == first
-    assert events(sessions, second, "link_suggested")[0]["case"] == first
+    assert store.events(second, "link_suggested")[0]["case"] == first
 
 
 def test_different_complaints_share_no_keys_and_short_texts_have_none():
@@ -91,8 +58,8 @@ def test_different_complaints_share_no_keys_and_short_texts_have_none():
     assert minhash_keys(LONG) == minhash_keys(LONG.upper())
 
 
-def test_outside_the_window_nothing_links(sessions):
-    first, _ = route(sessions, message(1, "api", "client-7", LONG))
+def test_outside_the_window_nothing_links(store):
+    first, _ = store.route(message(1, "api", "client-7", LONG))
     late = message(2, "x", "4242", LONG, minutes=int(timedelta(days=30).total_seconds() // 60))
-    second, decision = route(sessions, late)
+    second, decision = store.route(late)
     assert second != first and decision.thread.how == "new"

@@ -131,3 +131,19 @@ def test_a_parent_arriving_after_its_reply_joins_the_reply_case():
     (reply_case, _), (parent_case, parent_decision), (sibling_case, _) = route_all([reply, parent, later_sibling])
     assert parent_case == reply_case == sibling_case
     assert parent_decision.thread.how == "parent_after_reply"
+
+
+def test_a_parent_with_a_case_of_its_own_merges_the_case_of_its_earlier_reply():
+    opening = email(1, "ann@example.com", "Kettle", "My kettle leaks.", 0)
+    reply = email(2, "bob@example.com", "Re: Kettle", "Mine leaks too.", 5).model_copy(
+        update={"thread_refs": ("m3@x",)})
+    parent = email(3, "ann@example.com", "Re: Kettle", "Still leaking.", 3).model_copy(
+        update={"thread_refs": ("m1@x",)})
+    reply_to_reply = email(4, "cy@example.com", "Re: Kettle", "Same here.", 9).model_copy(
+        update={"thread_refs": ("m2@x",)})
+    decisions = route_all([opening, reply, parent, reply_to_reply])
+    (first, _), (reply_case, _), (parent_case, decision), (last, _) = decisions
+    assert reply_case != first == parent_case == last
+    assert decision.thread.how == "parent_after_reply" and decision.thread.merge_case_ids == (reply_case,)
+    assert f"case {reply_case} merged into case {first}" in decision.thread.evidence
+    assert any(reason.source == "thread" and "merged" in reason.detail for reason in decision.reasons)
