@@ -3,9 +3,9 @@
 Forwarded mail and clients that drop In-Reply-To/References still leave two
 traces: a subject with a reply prefix ("Re:", "AW:", "SV:", "回复:" …) and the
 lines of the earlier message quoted in the reply. Each message leaves
-fingerprints of a few of its own lines, and its normalised subject, as thread
-keys of its case (`ThreadMatch.keys`, registered by the store); a later reply
-whose quoted lines hit one of them continues that case. A subject alone is
+fingerprints of its own lines (router/quoted.py), and its normalised subject,
+as thread keys of its case (`ThreadMatch.keys`, registered by the store); a
+later reply continues the case whose lines it quotes most. A subject alone is
 never enough to merge a new message — two customers writing "Refund" are two
 cases — and a reply ("Re: …", or a list post "[list] …") joins another
 sender's case on its subject only when the subject is specific (four words or
@@ -21,6 +21,7 @@ from datetime import timedelta
 from frontdesk.models import Message, ThreadMatch
 from router.dedupe import minhash_keys, resolve_link
 from router.email_threads import CASE_REFERENCE, CASE_TOKEN, SUBJECT, resolve_email_thread
+from router.quoted import own_line_keys, quoted_line_keys
 from router.threads import CaseLookup, resolve_thread
 
 # Reply and forward prefixes of common mail clients, by language, and list tags.
@@ -40,24 +41,15 @@ _REPLY_PREFIX = re.compile(
 _SPACE = re.compile(r"\s+")
 _TAG = re.compile(r"\[([^\]]{1,60})\]")
 _SERIES_PART = re.compile(r"\s*\d{1,4}\s*/\s*\d{1,4}\s*")
-_QUOTE_MARKS = re.compile(r"^(?:\s*>)+\s?")
-_NOISE_LINE = re.compile(
-    r"^(?:signed-off-by|acked-by|reviewed-by|cc|to|from|sent|date|subject|tested-by|reported-by)\s*:"
-    r"|^(?:on\s.*wrote|sent from my|get outlook|--\s*$|thanks|regards|best|cheers)",
-    re.IGNORECASE,
-)
-MIN_LINE = 24
 SPECIFIC_WORDS = 4
+QUOTE_HORIZON = timedelta(days=366)
 SERIES_SLOT_SECONDS = 6 * 3600
 HINTS = (CASE_TOKEN, CASE_REFERENCE, SUBJECT)
 MAX_REFERENCE_KEYS = 10
 EMAIL = "email"  # its own order (router/email_threads.py): an unrelated mail from the same person is a new case
-OWN_LINES = 6
-MAX_QUOTED = 40
 _SERIES = re.compile(r"\[([^\]\d]{0,40}?)\s*0*(\d{1,4})\s*/\s*0*(\d{1,4})\s*\]")
 # "bob: …" (IRC), "@bob …" and Slack's "<@U123> …".
 _ADDRESSED = re.compile(r"^\s*(?:<@(\w{2,40})>|@([\w\-.]{2,40})\b|([\w\-\[\]\\`^{}|.]{2,40})\s*[:,]\s+\S)")
-LINE_KEY = "line:"
 SERIES_KEY = "series:"
 SUBJECT_KEY = "nsubject:"
 
@@ -77,40 +69,6 @@ def normalise_subject(subject: str | None) -> tuple[str, bool]:
     kept = " ".join(tag for tag in versions
                     if any(character.isdigit() for character in tag) and any(c.isalpha() for c in tag))
     return _SPACE.sub(" ", f"{kept} {stripped}").strip().casefold(), is_reply
-
-
-def _fingerprint(line: str) -> str | None:
-    text = _SPACE.sub(" ", line).strip().casefold()
-    if len(text) < MIN_LINE or _NOISE_LINE.match(text):
-        return None
-    return LINE_KEY + hashlib.blake2b(text.encode("utf-8", "replace"), digest_size=10).hexdigest()
-
-
-def own_line_keys(text: str) -> list[str]:
-    """Fingerprints of the first and last few substantive lines the author wrote (not quoted)."""
-    keys = []
-    for line in text.splitlines():
-        if _QUOTE_MARKS.match(line):
-            continue
-        key = _fingerprint(line)
-        if key and key not in keys:
-            keys.append(key)
-    return keys if len(keys) <= 2 * OWN_LINES else keys[:OWN_LINES] + keys[-OWN_LINES:]
-
-
-def quoted_line_keys(text: str) -> list[str]:
-    """Fingerprints of the lines this message quotes ("> …"), at most MAX_QUOTED."""
-    keys = []
-    for line in text.splitlines():
-        marks = _QUOTE_MARKS.match(line)
-        if not marks:
-            continue
-        key = _fingerprint(line[marks.end():])
-        if key and key not in keys:
-            keys.append(key)
-            if len(keys) >= MAX_QUOTED:
-                break
-    return keys
 
 
 def subject_key(subject: str | None) -> str | None:
@@ -151,12 +109,9 @@ def content_keys(message: Message) -> tuple[str, ...]:
 
 def resolve_by_content(message: Message, lookup: CaseLookup) -> ThreadMatch | None:
     """The case this message continues by quoted text, series or specific reply subject; else a suggestion or None."""
-    quoted = quoted_line_keys(message.text)
-    if quoted:
-        case_id = lookup.case_for_thread_keys(message.channel, quoted)
-        if case_id is not None:
-            return ThreadMatch(case_id=case_id, how="quoted_text", confidence=0.9,
-                               evidence="quotes a line of a message in this case")
+    quoted = resolve_quoted(message, lookup)
+    if quoted is not None:
+        return quoted
     series = series_keys(message)
     case_id = lookup.case_for_thread_keys(message.channel, series) if series else None
     if case_id is not None:
@@ -175,6 +130,19 @@ def resolve_by_content(message: Message, lookup: CaseLookup) -> ThreadMatch | No
                                evidence=f"a reply with the subject of case {case_id}, too common to merge on: "
                                         "suggested, not merged")
     return None
+
+
+def resolve_quoted(message: Message, lookup: CaseLookup) -> ThreadMatch | None:
+    """The case whose messages' lines this message quotes most, within QUOTE_HORIZON; None when no case, or
+    when two cases are quoted equally (a line that many messages share decides nothing)."""
+    quoted = quoted_line_keys(message.text)
+    counts = lookup.cases_for_keys(quoted, message.sent_at - QUOTE_HORIZON) if quoted else {}
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    if not ranked or (len(ranked) > 1 and ranked[1][1] == ranked[0][1]):
+        return None
+    case_id, hits = ranked[0]
+    return ThreadMatch(case_id=case_id, how="quoted_text", confidence=0.9,
+                       evidence=f"quotes {'a line' if hits == 1 else f'{hits} lines'} of messages in this case")
 
 
 def addressee(text: str) -> str | None:

@@ -1,4 +1,4 @@
-"""A parent that arrives after its reply, on the real store: the two cases merge, nothing is lost or acknowledged twice."""
+"""A parent arriving after its reply, on the real store: the two cases merge, nothing lost or acknowledged twice."""
 
 from __future__ import annotations
 

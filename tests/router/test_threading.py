@@ -10,7 +10,7 @@ from config.schema import AcknowledgmentSettings, RouterSettings
 from frontdesk.models import Contact, Message
 from frontdesk.triage import MemoryCases
 from frontdesk.judging import build_router
-from router.threading import normalise_subject, own_line_keys, quoted_line_keys
+from router.threading import normalise_subject
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 
@@ -32,13 +32,6 @@ NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 ])
 def test_normalise_subject(subject, expected):
     assert normalise_subject(subject) == expected
-
-
-def test_quoted_lines_of_a_reply_match_the_lines_of_the_original():
-    original = "Hello,\nMy kettle started leaking after two days of use.\nPlease advise.\n-- \nAnn"
-    reply = "We are sorry.\n\n> My kettle started leaking after two days of use.\n> Please advise."
-    assert quoted_line_keys(reply)[0] in own_line_keys(original)
-    assert not quoted_line_keys(original)
 
 
 def email(number: int, sender: str, subject: str, text: str, minutes: int = 0) -> Message:
@@ -86,6 +79,20 @@ def test_a_headerless_reply_quoting_the_original_joins_its_case():
     assert second[0] == first[0]
     assert second[1].thread.how == "quoted_text"
     assert any(reason.source == "thread" and "quotes a line" in reason.detail for reason in second[1].reasons)
+
+
+def test_a_reply_joins_the_case_it_quotes_most_and_none_when_two_are_quoted_alike():
+    kettle = "My kettle started leaking after two days of use."
+    toaster = "The toaster burns every slice of bread on setting one.\nIt also smells of melting plastic afterwards."
+    decisions = route_all([
+        email(1, "ann@example.com", "Kettle", kettle),
+        email(2, "bob@example.com", "Toaster", toaster, 1),
+        email(3, "carl@example.com", "Re: Toaster", f"Two.\n> {kettle}\n> " + toaster.replace("\n", "\n> "), 30),
+        email(4, "dee@example.com", "Re: Appliances", f"Both?\n> {kettle}\n> {toaster.splitlines()[0]}", 40),
+    ])
+    case_ids = [case_id for case_id, _ in decisions]
+    assert case_ids[2] == case_ids[1] and decisions[2][1].thread.evidence == "quotes 2 lines of messages in this case"
+    assert case_ids[3] not in case_ids[:3] and decisions[3][1].thread.how == "new"
 
 
 def test_a_reply_to_a_specific_subject_joins_and_parts_of_a_series_stay_together():
