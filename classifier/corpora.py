@@ -24,7 +24,7 @@ CRISIS_NORMAL = {"Donations and volunteering", "Other Useful Information"}
 WEAK = 0.3
 # Tweets that need no case; kept light so that how a corpus was collected does
 # not outweigh what our own examples say a complaint is.
-CASE_BACKGROUND = 1.0
+CASE_BACKGROUND = 0.1
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,8 @@ def load_authored(path: Path = AUTHORED, weight: float = 3.0) -> list[Example]:
         labels = {"case": int(urgency != "low")}
         labels.update({head: int(head in categories) for head in HEADS[2:]})
         weights = {head: weight for head in labels}
+        if urgency == "low":
+            labels["informative"], weights["informative"] = 0, weight
         for variant in _variants(record["text"], number):
             examples.append(Example(variant, "authored", f"a{number % 5}", labels, weights,
                                     subject=record.get("subject"), gold=urgency))

@@ -24,7 +24,6 @@ SILENT = frozenset(("<mention>", "<url>", "rt"))
 DENSE_LABELS = {
     "d:positive": "positive wording",
     "d:negative": "negative wording",
-    "d:question": "asks a question",
     "d:exclaim": "exclamation marks",
     "d:caps": "shouting in capitals",
     "d:big_money": "a sum of 1,000 or more",
@@ -72,12 +71,14 @@ def _char_grams(word: str) -> list[str]:
 
 
 def dense_cues(prepared: Prepared, positive: float, negative: float) -> dict[str, float]:
-    """The dense cues of a message: lexicon polarity, trouble words, punctuation, capitals, sums."""
+    """The dense cues of a message: lexicon polarity, trouble words, exclamations, capitals, sums.
+
+    A question mark is not a cue: complaints ask ("why is my order late?") as often as enquiries do.
+    """
     tokens = prepared.tokens
     cues = {
         "d:positive": math.log1p(positive) / 2.0,
         "d:negative": math.log1p(negative) / 2.0,
-        "d:question": 1.0 if "?" in tokens else 0.0,
         "d:exclaim": min(prepared.exclamations, 3) / 3.0,
         "d:caps": min(prepared.caps_words, 3) / 3.0,
         "d:big_money": 1.0 if prepared.big_money else 0.0,

@@ -23,9 +23,6 @@ from classifier.text import prepare
 
 SEED = 20261123
 L2 = 2e-4
-# The complaint head has few positive examples of its own: a stronger penalty
-# leans it on the lexicon cues, which carry over to unseen brands and wording.
-L2_SCALE = {"case": 4.0}
 # Share of each head's training mass given to its positives: rare risks get a
 # low prior so that a few dozen written examples do not make every text suspect.
 POSITIVE_SHARE = {"legal": 0.1, "privacy": 0.1, "financial": 0.1, "regulatory": 0.1}
@@ -76,8 +73,7 @@ def _targets(examples: list[Example]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _penalties(vocabulary: list[str], l2: float) -> np.ndarray:
-    scales = np.array([L2_SCALE.get(head, 1.0) for head in HEADS])
-    return np.tile(l2 * scales, (len(vocabulary), 1))
+    return np.full((len(vocabulary), len(HEADS)), l2)
 
 
 def build_model(examples: list[Example], l2: float = L2, cache: dict | None = None) -> LinearModel:
