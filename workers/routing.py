@@ -1,9 +1,11 @@
 """Routing a batch of committed payloads: parse, route, record, plan acknowledgments and pages.
 
-One transaction per batch, one savepoint per message: a message that breaks
-(a parser bug, a constraint race) is quarantined with its error and the rest
-of the batch goes on. Only payloads still 'pending' are touched, so a re-run
-of the same ids does nothing twice.
+One transaction per batch, recorded by frontdesk/store/recorder.py in a few
+statements per table. If anything in the batch breaks (a parser bug, a
+constraint race with another worker), the batch is rolled back and its
+messages are routed again one transaction each, so that only the message
+that breaks is quarantined with its error. Only payloads still 'pending'
+are touched, so a re-run of the same ids does nothing twice.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ from frontdesk.errors import MalformedPayloadError, UnsupportedEventError
 from frontdesk.mentions.store import index_public, opens_case
 from frontdesk.models import FLAG_UNPARSED, Contact, Message, RawInbound, utcnow
 from frontdesk.queue import OUTBOUND_BUFFER
-from frontdesk.store.cases import record_message, record_opt_out
-from frontdesk.store.lookup import SqlCaseLookup
+from frontdesk.store.cases import record_opt_out
+from frontdesk.store.recorder import Recorder
 from frontdesk.store.tables import RawPayload
 from workers.escalation import StepJobs, begin_step, enqueue_step_jobs
 from workers.runtime import Runtime
@@ -38,45 +40,86 @@ class BatchOutcome:
     routed: int = 0
     quarantined: int = 0
     ignored: int = 0
+    paging: dict[int, str] = field(default_factory=dict)  # case -> the message that starts its paging
+    counts: list[tuple[str, dict]] = field(default_factory=list)  # metrics, counted once the batch commits
+    latencies: list[tuple[float, str]] = field(default_factory=list)
+
+    def add(self, other: "BatchOutcome") -> None:
+        """Fold in the outcome of another committed transaction."""
+        self.acks += other.acks
+        self.steps += other.steps
+        self.routed += other.routed
+        self.quarantined += other.quarantined
+        self.ignored += other.ignored
+        self.counts += other.counts
+        self.latencies += other.latencies
+
+    def count(self, name: str, **labels: str) -> None:
+        """A metric to count once the batch commits."""
+        self.counts.append((name, labels))
 
 
 def route_batch(rt: Runtime, message_ids: list[str]) -> BatchOutcome:
     """Route every still-pending payload among `message_ids` and queue what follows."""
+    try:
+        outcome = _route_together(rt, message_ids)
+    except Exception as error:
+        log.warning("routing a batch of %d failed (%s); routing its messages one by one",
+                    len(message_ids), type(error).__name__)
+        outcome = BatchOutcome()
+        for message_id in message_ids:
+            outcome.add(_route_alone(rt, message_id))
+    OUTBOUND_BUFFER.push(rt.redis, outcome.acks)
+    for jobs in outcome.steps:
+        enqueue_step_jobs(rt, jobs)
+    for name, labels in outcome.counts:
+        rt.metrics.count(name, **labels)
+    for seconds, channel in outcome.latencies:
+        rt.metrics.observe("routing_seconds", seconds, channel=channel)
+    rt.metrics.flush()
+    return outcome
+
+
+def _route_together(rt: Runtime, message_ids: list[str]) -> BatchOutcome:
     outcome = BatchOutcome()
     with rt.sessions.begin() as session:
         raws = session.scalars(
             select(RawPayload).where(RawPayload.id.in_(message_ids), RawPayload.status == "pending")
             .order_by(RawPayload.received_at, RawPayload.id).with_for_update(skip_locked=True)
         ).all()
-        lookup = SqlCaseLookup(session)
+        recorder = Recorder(session)
         for raw in raws:
-            _route_isolated(rt, session, raw, lookup, outcome)
-    OUTBOUND_BUFFER.push(rt.redis, outcome.acks)
-    for jobs in outcome.steps:
-        enqueue_step_jobs(rt, jobs)
-    rt.metrics.flush()
+            _route_one(rt, session, raw, recorder, outcome)
+        ack_ids = recorder.flush()
+        outcome.acks = list(ack_ids.values())
+        for case_id, message_id in outcome.paging.items():
+            jobs = begin_step(rt, session, case_id, 0, message_id)
+            if jobs is not None:
+                outcome.steps.append(jobs)
     return outcome
 
 
-def _route_isolated(rt: Runtime, session: Session, raw: RawPayload, lookup, outcome: BatchOutcome) -> None:
-    for attempt in (1, 2):
-        savepoint = session.begin_nested()
+def _route_alone(rt: Runtime, message_id: str) -> BatchOutcome:
+    """Route one message in its own transaction; quarantine it, with why, when it cannot be."""
+    why = "conflict: could not record after retry"
+    for _attempt in (1, 2):
         try:
-            _route_one(rt, session, raw, lookup, outcome)
-            savepoint.commit()
-            return
+            return _route_together(rt, [message_id])
         except IntegrityError:
-            savepoint.rollback()  # a concurrent worker created the same contact or key: look again
-            if attempt == 2:
-                _quarantine(rt, raw, "conflict: could not record after retry", outcome)
+            continue  # a concurrent worker created the same contact or key: look again
         except Exception as error:
-            savepoint.rollback()
-            log.exception("routing %s failed; quarantined", raw.id)
-            _quarantine(rt, raw, f"internal error while routing: {type(error).__name__}", outcome)
-            return
+            log.exception("routing %s failed; quarantined", message_id)
+            why = f"internal error while routing: {type(error).__name__}"
+            break
+    outcome = BatchOutcome()
+    with rt.sessions.begin() as session:
+        raw = session.get(RawPayload, message_id)
+        if raw is not None and raw.status == "pending":
+            _quarantine(raw, why, outcome)
+    return outcome
 
 
-def _route_one(rt: Runtime, session: Session, raw: RawPayload, lookup, outcome: BatchOutcome) -> None:
+def _route_one(rt: Runtime, session: Session, raw: RawPayload, recorder: Recorder, outcome: BatchOutcome) -> None:
     adapter = CHANNELS.get(raw.channel)
     inbound = RawInbound(id=raw.id, channel=raw.channel, external_id=raw.idempotency_key.split(":", 1)[1],
                          received_at=raw.received_at, body=raw.body, content_type=raw.content_type, meta=raw.meta)
@@ -87,57 +130,41 @@ def _route_one(rt: Runtime, session: Session, raw: RawPayload, lookup, outcome: 
     except UnsupportedEventError as error:
         raw.status, raw.error = "ignored", str(error)[:1000]
         outcome.ignored += 1
-        rt.metrics.count("messages_in", channel=raw.channel, result="ignored")
+        outcome.count("messages_in", channel=raw.channel, result="ignored")
         return
     except MalformedPayloadError as error:
-        raw.status, raw.error = "quarantined", str(error)[:1000]
-        outcome.quarantined += 1
-        rt.metrics.count("messages_in", channel=raw.channel, result="quarantined")
+        _quarantine(raw, str(error)[:1000], outcome)
         if not getattr(adapter, "quarantine_opens_case", False):
             return
         message = unparsed_message(inbound, str(error))
     attach_report = getattr(adapter, "attach_report", None)
     if attach_report is not None and attach_report(session, message):
         raw.status = "routed"  # a delivery report: recorded on the delivery it reports on, no case of its own
-        rt.metrics.count("messages_in", channel=raw.channel, result="delivery_report")
+        outcome.count("messages_in", channel=raw.channel, result="delivery_report")
         return
-    started = utcnow()
-    decision = rt.router.route(message, lookup)
+    decision = rt.router.route(message, recorder.lookup)
+    if raw.status == "pending":
+        raw.status = "routed"
+    outcome.routed += 1
+    outcome.count("routed", channel=message.channel, urgency=decision.urgency)
     if not opens_case(message, decision):
         index_public(session, message, decision.urgency, None, rt.settings)
-        raw.status = "routed"
-        outcome.routed += 1
-        rt.metrics.count("routed", channel=message.channel, urgency=decision.urgency)
         return
     sender = rt.senders.get(message.channel)
     target = sender.reply_target(message) if sender is not None else None
-    recorded = record_message(session, message, decision, ack_target=target,
-                              ack_window=rt.settings.acknowledgments.window)
+    recorded = recorder.record(message, decision, ack_target=target, ack_window=rt.settings.acknowledgments.window)
     if decision.classification.opt_out:
         record_opt_out(session, message.channel, message.sender.handle, "router", recorded.case_id)
     index_public(session, message, decision.urgency, recorded.case_id, rt.settings)
-    if raw.status == "pending":
-        raw.status = "routed"
-    _plan_follow_ups(rt, session, message, recorded, outcome)
-    rt.metrics.count("routed", channel=message.channel, urgency=decision.urgency)
-    rt.metrics.observe("routing_seconds", (utcnow() - message.received_at).total_seconds(), channel=message.channel)
-    log.debug("routed %s in %.1f ms", message.id, (utcnow() - started).total_seconds() * 1000)
-
-
-def _plan_follow_ups(rt: Runtime, session: Session, message: Message, recorded, outcome: BatchOutcome) -> None:
-    outcome.routed += 1
-    if recorded.ack_delivery_id is not None:
-        outcome.acks.append(recorded.ack_delivery_id)
     if recorded.start_paging:
-        jobs = begin_step(rt, session, recorded.case_id, 0, message.id)
-        if jobs is not None:
-            outcome.steps.append(jobs)
+        outcome.paging.setdefault(recorded.case_id, message.id)
+    outcome.latencies.append(((utcnow() - message.received_at).total_seconds(), message.channel))
 
 
-def _quarantine(rt: Runtime, raw: RawPayload, why: str, outcome: BatchOutcome) -> None:
+def _quarantine(raw: RawPayload, why: str, outcome: BatchOutcome) -> None:
     raw.status, raw.error = "quarantined", why
     outcome.quarantined += 1
-    rt.metrics.count("messages_in", channel=raw.channel, result="quarantined")
+    outcome.count("messages_in", channel=raw.channel, result="quarantined")
 
 
 def unparsed_message(raw: RawInbound, error: str) -> Message:

@@ -1,4 +1,5 @@
-"""Operations on cases: record a routed message, acknowledge, resolve, reopen, escalate, opt out.
+"""Operations on cases: acknowledge, resolve, reopen, escalate, merge, split, opt out (recording routed
+messages is frontdesk/store/recorder.py).
 
 Every state change writes a case event in the same transaction. Competing
 writers (an acknowledgment and a due escalation step, two clicks) are settled
@@ -7,30 +8,15 @@ by conditional UPDATEs: only one of them matches the row.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from frontdesk.audit.chain import append as append_event
-from frontdesk.models import FLAG_UNPARSED, URGENCY_RANK, Decision, Message, utcnow
+from frontdesk.models import URGENCY_RANK, Decision, utcnow
 from frontdesk.privacy.crypto import hashed_address
-from frontdesk.store.tables import (
-    Case, CaseEvent, Contact, ContactIdentity, Delivery, MessageRow, OptOut, ThreadKey,
-)
-
-
-@dataclass(frozen=True)
-class Recorded:
-    """What recording one routed message did."""
-
-    case_id: int
-    new_case: bool
-    contact_id: int
-    ack_delivery_id: int | None
-    start_paging: bool
+from frontdesk.store.tables import Case, CaseEvent, Delivery, MessageRow, OptOut, ThreadKey
 
 
 def add_event(session: Session, case_id: int, actor: str, kind: str, **data) -> CaseEvent:
@@ -38,72 +24,9 @@ def add_event(session: Session, case_id: int, actor: str, kind: str, **data) -> 
     return append_event(session, case_id, actor, kind, data)
 
 
-def contact_for(session: Session, message: Message) -> Contact:
-    """The contact behind the message's channel identity, created on first sight."""
-    identity = session.scalars(
-        select(ContactIdentity).where(ContactIdentity.channel == message.channel,
-                                      ContactIdentity.handle == message.sender.handle)
-    ).first()
-    if identity is not None:
-        contact = identity.contact
-        if message.sender.email and not contact.email:
-            contact.email = message.sender.email
-        return contact
-    contact = Contact(name=message.sender.name, email=message.sender.email, created_at=utcnow())
-    session.add(contact)
-    session.flush()
-    session.add(ContactIdentity(contact_id=contact.id, channel=message.channel, handle=message.sender.handle,
-                                verified=message.sender.email_verified, linked_by="channel"))
-    return contact
-
-
-def record_message(
-    session: Session, message: Message, decision: Decision, *, ack_target: str | None, ack_window: timedelta,
-) -> Recorded:
-    """Store a routed message in its case (opening one if needed) and plan its acknowledgment.
-
-    Returns whether paging should start: the decision asks for it and the
-    case is neither acknowledged nor already paging.
-    """
-    contact = contact_for(session, message)
-    case, new_case = _case_for(session, message, decision, contact)
-    _merge_proven_cases(session, case, decision)
-    _store_message(session, message, decision, case, contact)
-    _register_thread_keys(session, message, case, decision.thread.keys)
-    ack_id = _plan_acknowledgment(session, message, decision, case, contact, ack_target, ack_window)
-    start_paging = decision.page and case.acknowledged_at is None and case.escalation_step < 0
-    return Recorded(case.id, new_case, contact.id, ack_id, start_paging)
-
-
-def _case_for(session: Session, message: Message, decision: Decision, contact: Contact) -> tuple[Case, bool]:
-    urgency = decision.urgency
-    categories = list(decision.classification.categories)
-    reasons = [reason.model_dump() for reason in decision.reasons]
-    if decision.thread.case_id is not None:
-        case = session.scalars(select(Case).where(Case.id == decision.thread.case_id).with_for_update()).one()
-        while case.merged_into is not None:
-            case = session.get(Case, case.merged_into)
-        _update_case(session, case, message, urgency, categories, decision)
-        return case, False
-    now = utcnow()
-    case = Case(
-        status="open", urgency=urgency, categories=categories, reasons=reasons, channel=message.channel,
-        contact_id=contact.id, subject=message.subject, opened_at=now, updated_at=now,
-        last_message_at=message.received_at, message_count=0,
-        flags=[FLAG_UNPARSED] if FLAG_UNPARSED in message.flags else [],
-    )
-    session.add(case)
-    session.flush()
-    add_event(session, case.id, "router", "opened", message_id=message.id, channel=message.channel,
-              urgency=urgency, categories=categories, reasons=reasons)
-    if decision.thread.suggested_case_id is not None:
-        add_event(session, case.id, "router", "link_suggested", message_id=message.id,
-                  case=decision.thread.suggested_case_id, evidence=decision.thread.evidence)
-    return case, True
-
-
-def _merge_proven_cases(session: Session, case: Case, decision: Decision) -> None:
-    """Merge into `case` the cases the router found to be its thread (a parent that arrived after its reply).
+def merge_proven_cases(session: Session, target_id: int, decision: Decision) -> None:
+    """Merge into case `target_id` the cases the router found to be its thread (a parent that arrived after
+    its reply).
 
     The merged case's acknowledgments and replies move with its messages, so the
     once-per-case acknowledgment check sees them and nobody is acknowledged twice.
@@ -112,79 +35,11 @@ def _merge_proven_cases(session: Session, case: Case, decision: Decision) -> Non
         source = session.get(Case, case_id)
         while source is not None and source.merged_into is not None:
             source = session.get(Case, source.merged_into)
-        if source is None or source.id == case.id:
+        if source is None or source.id == target_id:
             continue
         session.execute(update(Delivery).where(Delivery.case_id == source.id, Delivery.kind.in_(("ack", "reply")))
-                        .values(case_id=case.id))
-        merge_cases(session, source.id, case.id, "router", decision.thread.evidence, via="router")
-
-
-def _update_case(session: Session, case: Case, message: Message, urgency: str, categories: list, decision: Decision):
-    add_event(session, case.id, "router", "message_added", message_id=message.id, channel=message.channel,
-              thread=decision.thread.how, evidence=decision.thread.evidence)
-    if decision.thread.how == "linked":
-        add_event(session, case.id, "router", "linked", message_id=message.id, channel=message.channel,
-                  confidence=decision.thread.confidence, evidence=decision.thread.evidence)
-    if case.status == "resolved":
-        case.status = "open"
-        case.resolved_at = None
-        add_event(session, case.id, "router", "reopened", message_id=message.id)
-    if URGENCY_RANK[urgency] > URGENCY_RANK[case.urgency]:
-        add_event(session, case.id, "router", "urgency_raised", old=case.urgency, new=urgency, message_id=message.id,
-                  reasons=[reason.model_dump() for reason in decision.classification.reasons])
-        case.urgency = urgency
-        case.reasons = [reason.model_dump() for reason in decision.reasons]
-    new_categories = [c for c in categories if c not in case.categories]
-    if new_categories:
-        case.categories = list(case.categories) + new_categories
-    case.updated_at = utcnow()
-
-
-def _store_message(session: Session, message: Message, decision: Decision, case: Case, contact: Contact) -> None:
-    session.add(MessageRow(
-        id=message.id, idempotency_key=message.idempotency_key, case_id=case.id, contact_id=contact.id,
-        channel=message.channel, external_id=message.external_id, subject=message.subject, text=message.text,
-        thread_key=message.thread_key, sent_at=message.sent_at, received_at=message.received_at, routed_at=utcnow(),
-        urgency=decision.urgency, categories=list(decision.classification.categories),
-        reasons=[reason.model_dump() for reason in decision.reasons], scores=dict(decision.classification.scores),
-        sentiment=decision.classification.sentiment, public=message.public, flags=sorted(message.flags),
-        reply_to=dict(message.reply_to), attachments=[a.model_dump() for a in message.attachments],
-    ))
-    case.message_count += 1
-    case.last_message_at = max(case.last_message_at, message.received_at)
-
-
-def _register_thread_keys(session: Session, message: Message, case: Case, extra: tuple[str, ...] = ()) -> None:
-    keys = {key for key in (message.thread_key, *message.own_ids, *extra) if key}
-    if not keys:
-        return
-    # One statement: a key already leading to a case keeps leading there.
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    session.execute(insert(ThreadKey).on_conflict_do_nothing(index_elements=["channel", "key"]),
-                    [{"channel": message.channel, "key": key, "case_id": case.id} for key in sorted(keys)])
-
-
-def _plan_acknowledgment(session, message, decision, case, contact, target, window) -> int | None:
-    if not decision.acknowledge:
-        return None
-    if target is None:
-        add_event(session, case.id, "outbound", "acknowledgment_skipped", message_id=message.id,
-                  reason=f"channel {message.channel} cannot reply")
-        return None
-    since = utcnow() - window
-    earlier = session.scalars(select(Delivery.id).where(
-        Delivery.case_id == case.id, Delivery.kind == "ack", Delivery.recipient == str(contact.id),
-        Delivery.created_at >= since, Delivery.status.in_(("pending", "sending", "sent", "unknown")),
-    )).first()
-    if earlier is not None:
-        add_event(session, case.id, "outbound", "acknowledgment_skipped", message_id=message.id,
-                  reason=f"already acknowledged within {window}")
-        return None
-    delivery = Delivery(key=f"ack:{message.id}", case_id=case.id, message_id=message.id, kind="ack",
-                        sender=message.channel, target=target, recipient=str(contact.id), status="pending")
-    session.add(delivery)
-    session.flush()
-    return delivery.id
+                        .values(case_id=target_id))
+        merge_cases(session, source.id, target_id, "router", decision.thread.evidence, via="router")
 
 
 def acknowledge_case(session: Session, case_id: int, actor: str, via: str = "api") -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+    JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -73,6 +73,8 @@ class Contact(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     erased_at: Mapped[datetime | None] = mapped_column(default=None)
     identities: Mapped[list["ContactIdentity"]] = relationship(back_populates="contact")
+    # Migration 0303: cross-channel linking finds a contact by its email in any letter case.
+    __table_args__ = (Index("ix_contacts_email_lower", func.lower(email)),)
 
 
 class ContactIdentity(Base):

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from config.schema import AcknowledgmentSettings, RouterSettings
 from frontdesk.judging import build_router
 from frontdesk.models import Decision, Message
-from frontdesk.store.cases import record_message
 from frontdesk.store.db import make_engine, make_sessions, migrate
 from frontdesk.store.lookup import SqlCaseLookup
+from frontdesk.store.recorder import record_message
 from frontdesk.store.tables import CaseEvent, RawPayload
 
 
@@ -30,8 +30,8 @@ class StoredRouting:
                                    received_at=routed.received_at, content_type="application/json", body=b"{}"))
             session.flush()
             decision = self.router.route(routed, SqlCaseLookup(session))
-            recorded = record_message(session, routed, decision, ack_target=ack_target,
-                                      ack_window=timedelta(days=1))
+            recorded, _ = record_message(session, routed, decision, ack_target=ack_target,
+                                         ack_window=timedelta(days=1))
         return recorded.case_id, decision
 
     def events(self, case_id: int, kind: str) -> list[dict]:

@@ -1,0 +1,284 @@
+"""Recording routed messages, a batch at a time, in few statements.
+
+A worker routes up to `workers.batch_size` messages in one transaction. What
+a later message of the same batch must find by SQL — contacts, identities,
+cases and their state — is written at once, one short Core statement each.
+The bulk of the rows — messages, thread keys, audit events, acknowledgment
+deliveries — is collected and written by `flush` in one executemany per
+table, the events linked into their cases' hash chains in memory. Until
+then `BatchLookup` answers the router from the store plus the thread keys
+not yet written, so a batch routes exactly as one transaction per message
+would.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from frontdesk.audit.chain import event_row, insert_linked
+from frontdesk.models import FLAG_UNPARSED, URGENCY_RANK, Decision, Message, utcnow
+from frontdesk.store.cases import merge_proven_cases
+from frontdesk.store.lookup import SqlCaseLookup
+from frontdesk.store.tables import Case, Contact, ContactIdentity, Delivery, MessageRow, ThreadKey
+
+CASES, CONTACTS, IDENTITIES = Case.__table__, Contact.__table__, ContactIdentity.__table__
+MESSAGES, THREAD_KEYS, DELIVERIES = MessageRow.__table__, ThreadKey.__table__, Delivery.__table__
+# Built once with bound parameters: building a statement costs more than SQLite takes to run it.
+IDENTITY = (select(IDENTITIES.c.contact_id, CONTACTS.c.email)
+            .join(CONTACTS, CONTACTS.c.id == IDENTITIES.c.contact_id)
+            .where(IDENTITIES.c.channel == bindparam("channel"), IDENTITIES.c.handle == bindparam("handle")))
+SET_EMAIL = update(CONTACTS).where(CONTACTS.c.id == bindparam("contact")).values(email=bindparam("email"))
+CASE_STATE = select(CASES.c.id, CASES.c.status, CASES.c.urgency, CASES.c.categories, CASES.c.acknowledged_at,
+                    CASES.c.escalation_step, CASES.c.last_message_at, CASES.c.merged_into
+                    ).where(CASES.c.id == bindparam("case")).with_for_update()
+ADD_MESSAGE = update(CASES).where(CASES.c.id == bindparam("case")).values(message_count=CASES.c.message_count + 1)
+LIVE_ACK = select(DELIVERIES.c.id).where(
+    DELIVERIES.c.case_id == bindparam("case"), DELIVERIES.c.kind == "ack", DELIVERIES.c.recipient == bindparam("to"),
+    DELIVERIES.c.created_at >= bindparam("since"),
+    DELIVERIES.c.status.in_(("pending", "sending", "sent", "unknown"))).limit(1)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What recording one routed message did; its acknowledgment delivery exists once the recorder flushed."""
+
+    case_id: int
+    new_case: bool
+    contact_id: int
+    ack_key: str | None
+    start_paging: bool
+
+
+@dataclass
+class _CaseState:
+    id: int
+    status: str
+    urgency: str
+    categories: list
+    acknowledged_at: object
+    escalation_step: int
+    last_message_at: object
+
+
+class Recorder:
+    """Records routed messages in the caller's transaction; call `flush` before it commits."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.connection = session.connection()
+        self.insert = postgresql.insert if self.connection.dialect.name == "postgresql" else sqlite.insert
+        self.lookup = BatchLookup(session, self)
+        self.pending_keys: dict[tuple[str, str], int] = {}
+        self.pending_by_key: dict[str, list[int]] = {}  # the same keys, on any channel
+        self._contacts: dict[tuple[str, str], tuple[int, bool]] = {}
+        self._acknowledged: set[tuple[int, str]] = set()
+        self._messages: list[dict] = []
+        self._keys: list[dict] = []
+        self._events: list[dict] = []
+        self._deliveries: list[dict] = []
+
+    def record(self, message: Message, decision: Decision, *, ack_target: str | None,
+               ack_window: timedelta) -> Recorded:
+        """Store a routed message in its case (opening one if needed) and plan its acknowledgment.
+
+        `start_paging` says whether paging should start: the decision asks for
+        it and the case is neither acknowledged nor already paging.
+        """
+        contact_id = self._contact(message)
+        case, new_case = self._case(message, decision, contact_id)
+        if decision.thread.merge_case_ids:
+            self._merge(case.id, decision)
+        self._store_message(message, decision, case.id, contact_id)
+        self._register_thread_keys(message, case.id, decision.thread.keys)
+        ack_key = self._plan_acknowledgment(message, decision, case.id, new_case, str(contact_id),
+                                            ack_target, ack_window)
+        start_paging = decision.page and case.acknowledged_at is None and case.escalation_step < 0
+        return Recorded(case.id, new_case, contact_id, ack_key, start_paging)
+
+    def event(self, case_id: int, actor: str, kind: str, **data) -> None:
+        """An audit event on the case, written (and chained) at `flush`."""
+        self._events.append(event_row(case_id, actor, kind, data))
+
+    def flush(self) -> dict[str, int]:
+        """Write everything collected; returns the new deliveries' ids by key."""
+        execute = self.connection.execute
+        if self._messages:
+            execute(MESSAGES.insert(), self._messages)
+        if self._keys:
+            # A key already leading to a case keeps leading there.
+            execute(self.insert(THREAD_KEYS).on_conflict_do_nothing(index_elements=["channel", "key"]), self._keys)
+        ids: dict[str, int] = {}
+        if self._deliveries:
+            returned = execute(DELIVERIES.insert().returning(DELIVERIES.c.key, DELIVERIES.c.id,
+                                                             sort_by_parameter_order=True), self._deliveries)
+            ids = dict(returned.all())
+        if self._events:
+            insert_linked(self.connection, self._events)
+        self._messages, self._keys, self._events, self._deliveries = [], [], [], []
+        self.pending_keys.clear()
+        self.pending_by_key.clear()
+        return ids
+
+    def _contact(self, message: Message) -> int:
+        handle = (message.channel, message.sender.handle)
+        email = message.sender.email
+        known = self._contacts.get(handle)
+        if known is None:
+            row = self.connection.execute(IDENTITY, {"channel": message.channel, "handle": message.sender.handle}).first()
+            known = (row.contact_id, bool(row.email)) if row is not None else None
+        if known is None:
+            contact_id = self.connection.execute(CONTACTS.insert(), {
+                "name": message.sender.name, "email": email, "created_at": utcnow()}).inserted_primary_key[0]
+            self.connection.execute(IDENTITIES.insert(), {
+                "contact_id": contact_id, "channel": message.channel, "handle": message.sender.handle,
+                "verified": message.sender.email_verified, "linked_by": "channel"})
+            known = (contact_id, bool(email))
+        elif email and not known[1]:
+            self.connection.execute(SET_EMAIL, {"contact": known[0], "email": email})
+            known = (known[0], True)
+        self._contacts[handle] = known
+        return known[0]
+
+    def _case(self, message: Message, decision: Decision, contact_id: int) -> tuple[_CaseState, bool]:
+        if decision.thread.case_id is not None:
+            case = self._case_state(decision.thread.case_id)
+            self._update_case(case, message, decision)
+            return case, False
+        urgency, now = decision.urgency, utcnow()
+        categories = list(decision.classification.categories)
+        reasons = [reason.model_dump() for reason in decision.reasons]
+        case_id = self.connection.execute(CASES.insert(), {
+            "status": "open", "urgency": urgency, "categories": categories, "reasons": reasons,
+            "channel": message.channel, "contact_id": contact_id, "subject": message.subject, "opened_at": now,
+            "updated_at": now, "last_message_at": message.received_at, "message_count": 1,
+            "flags": [FLAG_UNPARSED] if FLAG_UNPARSED in message.flags else [],
+        }).inserted_primary_key[0]
+        self.event(case_id, "router", "opened", message_id=message.id, channel=message.channel,
+                   urgency=urgency, categories=categories, reasons=reasons)
+        if decision.thread.suggested_case_id is not None:
+            self.event(case_id, "router", "link_suggested", message_id=message.id,
+                       case=decision.thread.suggested_case_id, evidence=decision.thread.evidence)
+        state = _CaseState(case_id, "open", urgency, categories, None, -1, message.received_at)
+        return state, True
+
+    def _case_state(self, case_id: int) -> _CaseState:
+        """The case (followed through merges), locked for this transaction where the store can."""
+        while True:
+            row = self.connection.execute(CASE_STATE, {"case": case_id}).one()
+            if row.merged_into is None:
+                return _CaseState(*row[:-1])
+            case_id = row.merged_into
+
+    def _update_case(self, case: _CaseState, message: Message, decision: Decision) -> None:
+        urgency, thread = decision.urgency, decision.thread
+        self.event(case.id, "router", "message_added", message_id=message.id, channel=message.channel,
+                   thread=thread.how, evidence=thread.evidence)
+        if thread.how == "linked":
+            self.event(case.id, "router", "linked", message_id=message.id, channel=message.channel,
+                       confidence=thread.confidence, evidence=thread.evidence)
+        now = utcnow()
+        values = {"case": case.id, "updated_at": now, "last_message_at": max(case.last_message_at, message.received_at)}
+        if case.status == "resolved":
+            self.event(case.id, "router", "reopened", message_id=message.id)
+            values.update(status="open", resolved_at=None)
+            case.status = "open"
+        if URGENCY_RANK[urgency] > URGENCY_RANK[case.urgency]:
+            self.event(case.id, "router", "urgency_raised", old=case.urgency, new=urgency, message_id=message.id,
+                       reasons=[reason.model_dump() for reason in decision.classification.reasons])
+            values.update(urgency=urgency, reasons=[reason.model_dump() for reason in decision.reasons])
+            case.urgency = urgency
+        new_categories = [c for c in decision.classification.categories if c not in case.categories]
+        if new_categories:
+            case.categories = list(case.categories) + new_categories
+            values["categories"] = case.categories
+        case.last_message_at = values["last_message_at"]
+        self.connection.execute(ADD_MESSAGE, values)
+
+    def _merge(self, case_id: int, decision: Decision) -> None:
+        """Merge the cases the router proved to be this case's thread, through the desk's ORM merge."""
+        self.flush()  # the merge moves rows by SQL: everything collected so far must be in the store
+        self.session.flush()
+        self.session.expire_all()  # cases this recorder changed by Core statements
+        merge_proven_cases(self.session, case_id, decision)
+        self.session.flush()
+
+    def _store_message(self, message: Message, decision: Decision, case_id: int, contact_id: int) -> None:
+        classification = decision.classification
+        self._messages.append(dict(
+            id=message.id, idempotency_key=message.idempotency_key, case_id=case_id, contact_id=contact_id,
+            channel=message.channel, external_id=message.external_id, subject=message.subject, text=message.text,
+            thread_key=message.thread_key, sent_at=message.sent_at, received_at=message.received_at,
+            routed_at=utcnow(), urgency=decision.urgency, categories=list(classification.categories),
+            reasons=[reason.model_dump() for reason in decision.reasons], scores=dict(classification.scores),
+            sentiment=classification.sentiment, public=message.public, flags=sorted(message.flags),
+            reply_to=dict(message.reply_to), attachments=[a.model_dump() for a in message.attachments],
+        ))
+
+    def _register_thread_keys(self, message: Message, case_id: int, extra: tuple[str, ...]) -> None:
+        for key in sorted({key for key in (message.thread_key, *message.own_ids, *extra) if key}):
+            if (message.channel, key) not in self.pending_keys:
+                self.pending_keys[(message.channel, key)] = case_id
+                self.pending_by_key.setdefault(key, []).append(case_id)
+                self._keys.append({"channel": message.channel, "key": key, "case_id": case_id})
+
+    def _plan_acknowledgment(self, message: Message, decision: Decision, case_id: int, new_case: bool,
+                             recipient: str, target: str | None, window: timedelta) -> str | None:
+        if not decision.acknowledge:
+            return None
+        if target is None:
+            self.event(case_id, "outbound", "acknowledgment_skipped", message_id=message.id,
+                       reason=f"channel {message.channel} cannot reply")
+            return None
+        if (case_id, recipient) in self._acknowledged or (not new_case and self._acknowledged_before(
+                case_id, recipient, utcnow() - window)):
+            self.event(case_id, "outbound", "acknowledgment_skipped", message_id=message.id,
+                       reason=f"already acknowledged within {window}")
+            return None
+        self._acknowledged.add((case_id, recipient))
+        key = f"ack:{message.id}"
+        now = utcnow()
+        self._deliveries.append(dict(
+            key=key, case_id=case_id, message_id=message.id, kind="ack", sender=message.channel, target=target,
+            recipient=recipient, status="pending", attempts=0, detail={}, created_at=now, updated_at=now))
+        return key
+
+    def _acknowledged_before(self, case_id: int, recipient: str, since) -> bool:
+        return self.connection.execute(LIVE_ACK, {"case": case_id, "to": recipient, "since": since}).first() is not None
+
+
+def record_message(session: Session, message: Message, decision: Decision, *, ack_target: str | None,
+                   ack_window: timedelta) -> tuple[Recorded, int | None]:
+    """Record one routed message on its own; with the id of its acknowledgment delivery, if one is planned."""
+    recorder = Recorder(session)
+    recorded = recorder.record(message, decision, ack_target=ack_target, ack_window=ack_window)
+    return recorded, recorder.flush().get(recorded.ack_key)
+
+
+class BatchLookup(SqlCaseLookup):
+    """The store's answers plus the thread keys a recorder has collected but not yet written."""
+
+    def __init__(self, session: Session, recorder: Recorder):
+        super().__init__(session)
+        self.recorder = recorder
+
+    def cases_by_thread_key(self, channel, keys):
+        """See SqlCaseLookup; a stored key wins over one of this batch, as it will in the store."""
+        found = super().cases_by_thread_key(channel, keys)
+        pending = self.recorder.pending_keys
+        for key in keys:
+            if key not in found and (channel, key) in pending:
+                found[key] = pending[(channel, key)]
+        return found
+
+    def cases_for_keys(self, keys, since):
+        """See router.threads.CaseLookup; cases of this batch are active now, so always inside the window."""
+        counts = super().cases_for_keys(keys, since)
+        for key in keys:
+            for case_id in self.recorder.pending_by_key.get(key, ()):
+                counts[case_id] = counts.get(case_id, 0) + 1
+        return counts
