@@ -1,0 +1,78 @@
+"""Routing in batches: messages that share one transaction route as if each had its own, and a message
+that breaks the batch is quarantined alone while the rest are routed once."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from channels.registry import CHANNELS
+from frontdesk.audit.verify import verify_chains
+from frontdesk.errors import MalformedPayloadError
+from frontdesk.models import utcnow
+from frontdesk.queue import INTAKE_BUFFER
+from frontdesk.store.tables import Case, CaseEvent, Delivery, RawPayload
+
+
+
+def client(receiver_url: str) -> dict:
+    return {"api": {"clients": [{"name": "default", "callback_url": f"{receiver_url}/ack"}]}}
+
+
+def message(external_id: str, handle: str, text: str, thread_key: str | None = None) -> dict:
+    body = {"external_id": external_id, "sender": {"handle": handle, "name": handle.title()},
+            "subject": "Order trouble", "text": text}
+    return body | ({"thread_key": thread_key} if thread_key else {})
+
+
+def test_messages_of_one_batch_thread_together_and_are_acknowledged_once(make_platform, receiver, database_url):
+    platform = make_platform(database_url=database_url, channels=client(receiver.url))
+    for body in (message("b-1", "ann", "My order 1182 arrived broken.", "order-1182"),
+                 message("b-2", "ann", "Also the invoice for it is wrong.", "order-1182"),
+                 message("b-3", "bob", "The delivery driver left my parcel in the rain.")):
+        assert platform.post_message(body).status_code == 202
+    platform.work()  # all three in one drain, one batch
+
+    with platform.runtime.sessions() as session:
+        cases = session.scalars(select(Case).order_by(Case.id)).all()
+        assert [case.message_count for case in cases] == [2, 1]
+        kinds = session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == cases[0].id)
+                                .order_by(CaseEvent.seq)).all()
+        assert kinds[:2] == ["opened", "message_added"] and "acknowledgment_skipped" in kinds
+        assert session.scalars(select(Delivery.kind).where(Delivery.kind == "ack")).all() == ["ack", "ack"]
+    assert sorted(r.json()["data"]["external_id"] for r in receiver.on("/ack")) == ["default:b-1", "default:b-3"]
+    report = verify_chains(platform.runtime.sessions)
+    assert report.broken == [] and report.events >= 5
+
+
+class BrittleAdapter:
+    """A channel whose parser has a bug for one payload: the kind of fault a batch must survive."""
+
+    @staticmethod
+    def parse(raw):
+        if raw.body == b"boom":
+            raise RuntimeError("parser bug")
+        raise MalformedPayloadError("not a brittle message")
+
+
+def test_a_message_that_breaks_its_batch_is_quarantined_alone(make_platform, receiver, database_url, monkeypatch):
+    monkeypatch.setitem(CHANNELS, "brittle", BrittleAdapter)
+    platform = make_platform(database_url=database_url, channels=client(receiver.url))
+    for n in range(3):
+        assert platform.post_message(message(f"ok-{n}", f"person-{n}", f"Complaint number {n}: late again.")
+                                     ).status_code == 202
+    with platform.runtime.sessions.begin() as session:
+        session.add(RawPayload(id="01BRITTLE0000000000000000X", idempotency_key="brittle:1", channel="brittle",
+                               received_at=utcnow(), content_type="text/plain", body=b"boom", meta={}))
+    INTAKE_BUFFER.push(platform.runtime.redis, ["01BRITTLE0000000000000000X"])
+    platform.work()
+
+    with platform.runtime.sessions() as session:
+        statuses = dict(session.execute(select(RawPayload.channel, RawPayload.status)
+                                        .where(RawPayload.channel == "brittle")).all())
+        broken = session.get(RawPayload, "01BRITTLE0000000000000000X")
+        assert statuses == {"brittle": "quarantined"}
+        assert broken.error == "internal error while routing: RuntimeError"
+        assert session.scalars(select(RawPayload.status).where(RawPayload.channel == "api")).all() == ["routed"] * 3
+        assert len(session.scalars(select(Case.id)).all()) == 3
+    assert sorted(r.json()["data"]["external_id"] for r in receiver.on("/ack")) == [
+        "default:ok-0", "default:ok-1", "default:ok-2"]  # the rolled-back batch sent nothing twice
