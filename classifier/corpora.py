@@ -113,8 +113,6 @@ def load_authored(path: Path = AUTHORED, weight: float = 3.0) -> list[Example]:
         labels = {"case": int(urgency != "low")}
         labels.update({head: int(head in categories) for head in HEADS[2:]})
         weights = {head: weight for head in labels}
-        if urgency == "low":
-            labels["informative"], weights["informative"] = 0, weight
         for variant in _variants(record["text"], number):
             examples.append(Example(variant, "authored", f"a{number % 5}", labels, weights,
                                     subject=record.get("subject"), gold=urgency))

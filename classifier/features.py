@@ -73,7 +73,7 @@ def _char_grams(word: str) -> list[str]:
 def dense_cues(prepared: Prepared, positive: float, negative: float) -> dict[str, float]:
     """The dense cues of a message: lexicon polarity, trouble words, exclamations, capitals, sums.
 
-    A question mark is not a cue: complaints ask ("why is my order late?") as often as enquiries do.
+    A negated trouble word ("no problem") is no trouble. A question mark is not a cue: complaints ask ("why is my order late?") as often as enquiries do.
     """
     tokens = prepared.tokens
     cues = {
@@ -82,7 +82,8 @@ def dense_cues(prepared: Prepared, positive: float, negative: float) -> dict[str
         "d:exclaim": min(prepared.exclamations, 3) / 3.0,
         "d:caps": min(prepared.caps_words, 3) / 3.0,
         "d:big_money": 1.0 if prepared.big_money else 0.0,
-        "d:trouble": math.log1p(sum(1 for token in tokens if token in TROUBLE)) / 2.0,
+        "d:trouble": math.log1p(sum(1 for token, negated in zip(tokens, prepared.negated)
+                                    if token in TROUBLE and not negated)) / 2.0,
     }
     return {name: value for name, value in cues.items() if value}
 

@@ -66,6 +66,39 @@ def test_ordinary_complaint_is_normal_service():
     assert (result.urgency, result.categories) == ("normal", ("service",))
 
 
+def test_a_plain_complaint_about_a_refund_is_not_a_regulator_case():
+    result = classify("I want to complain about a refund")
+    assert result.urgency == "normal"
+    assert set(result.categories) <= {"service", "financial"}
+
+
+@pytest.mark.parametrize("text", [
+    "Been on hold for 50 minutes and the line just went dead",
+    "why has my order been cancelled without any explanation?",
+    "The soles of my new boots split after a week",
+    "still no internet after three days, sort it out",
+    "Charged twice for the same meal and the restaurant won't answer",
+])
+def test_clear_complaints_need_a_case(text):
+    assert classify(text).urgency in ("normal", "high")
+
+
+@pytest.mark.parametrize("text", [
+    "Do you deliver to the Shetland islands?",
+    "Picked up my new bike today, absolutely love it",
+    "Thanks, all sorted now, have a good weekend",
+    "haha that's brilliant",
+    "Great, thanks for the quick reply",
+])
+def test_questions_praise_and_chatter_need_no_case(text):
+    assert classify(text).urgency == "low"
+
+
+def test_fire_without_injury_is_high_safety():
+    result = classify("My tumble dryer caught fire and the kitchen filled with smoke")
+    assert result.urgency in ("high", "critical") and "safety" in result.categories
+
+
 def test_sarcasm_guard_turns_praise_words_into_a_complaint():
     result = classify("Oh great, another delay. Thanks a lot.")
     assert result.urgency == "normal"
