@@ -173,7 +173,7 @@ def resolve_case(message: Message, lookup: CaseLookup, window: timedelta) -> Thr
 
     The channel's own thread keys (email: issue 3's order, router/email_threads.py);
     then a reply that arrived first and named this message as its parent (when
-    the channel's keys named another case, the two are merged: see `merged`);
+    the channel's keys named another case, the two are merged: see `merge_late_parent`);
     then, with a subject, quoted text, series and reply subject, or, in a chat
     without a thread, the person addressed; then the same person or the same
     words on any channel (router/dedupe.py). The match carries the keys this
@@ -183,7 +183,7 @@ def resolve_case(message: Message, lookup: CaseLookup, window: timedelta) -> Thr
     thread = resolve(message, lookup, window)
     late_parent = resolve_late_parent(message, lookup)
     if late_parent is not None:
-        thread = merged(thread, late_parent) if thread.case_id is not None else late_parent
+        thread = merge_late_parent(thread, late_parent) if thread.case_id is not None else late_parent
     keys = reference_keys(message)
     if message.subject is not None:
         if thread.case_id is None:
@@ -211,7 +211,7 @@ def resolve_late_parent(message: Message, lookup: CaseLookup) -> ThreadMatch | N
                        evidence="a reply that arrived earlier refers to this message")
 
 
-def merged(thread: ThreadMatch, late_parent: ThreadMatch) -> ThreadMatch:
+def merge_late_parent(thread: ThreadMatch, late_parent: ThreadMatch) -> ThreadMatch:
     """This message continues `thread`'s case by its own keys, and an earlier reply's case names it as parent:
     one thread, so the two cases merge.
 
