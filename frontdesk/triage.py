@@ -44,15 +44,18 @@ class Item:
 
 
 class MemoryCases:
-    """The router's CaseLookup over in-memory, size-bounded indexes (least recently used forgotten first)."""
+    """The router's CaseLookup over in-memory, size-bounded indexes (least recently used forgotten first),
+    answering as the SQL store (frontdesk/store/lookup.py) does."""
 
     def __init__(self, limit: int = INDEX_LIMIT):
         self.limit = limit
         self.next_id = 1
         self.keys: OrderedDict[tuple[str, str], int] = OrderedDict()
-        self.senders: OrderedDict[tuple[str, str], tuple[int, datetime]] = OrderedDict()
+        # As in the SQL store, a sender's (or verified email's) open case is the latest case that person opened.
+        self.senders: OrderedDict[tuple[str, str], int] = OrderedDict()
+        self.emails: OrderedDict[str, int] = OrderedDict()
         self.anywhere: OrderedDict[str, tuple[int, datetime]] = OrderedDict()
-        self.emails: OrderedDict[str, tuple[int, datetime]] = OrderedDict()
+        self.last_message_at: OrderedDict[int, datetime] = OrderedDict()
         self.merged_into: OrderedDict[int, int] = OrderedDict()
 
     def live(self, case_id: int) -> int:
@@ -74,15 +77,18 @@ class MemoryCases:
 
     def open_case_for_sender(self, channel: str, handle: str, since: datetime) -> int | None:
         """See router.threads.CaseLookup."""
-        found = self.senders.get((channel, handle))
-        if found is None or found[1] < since:
-            return None
-        return self.live(found[0])
+        return self._active(self.senders.get((channel, handle)), since)
 
     def open_case_for_email(self, email: str, since: datetime) -> int | None:
         """See router.threads.CaseLookup."""
-        found = self.emails.get(email)
-        return self.live(found[0]) if found is not None and found[1] >= since else None
+        return self._active(self.emails.get(email), since)
+
+    def _active(self, case_id: int | None, since: datetime) -> int | None:
+        """The case, unless it is unknown, merged into another, or has had no message since `since`."""
+        if case_id is None or case_id in self.merged_into:
+            return None
+        last = self.last_message_at.get(case_id)
+        return case_id if last is not None and last >= since else None
 
     def cases_for_keys(self, keys: Sequence[str], since: datetime) -> dict[int, int]:
         """See router.threads.CaseLookup."""
@@ -100,17 +106,20 @@ class MemoryCases:
         case_id = decision.thread.case_id
         if case_id is None:
             case_id, self.next_id = self.next_id, self.next_id + 1
+            self._put(self.senders, (message.channel, message.sender.handle), case_id)
+            if message.sender.email and message.sender.email_verified:
+                self._put(self.emails, message.sender.email.casefold(), case_id)
         case_id = self.live(case_id)
+        latest = [message.sent_at, self.last_message_at.get(case_id, EPOCH)]
         for merged in map(self.live, decision.thread.merge_case_ids):
             if merged != case_id:
                 self._put(self.merged_into, merged, case_id)
+                latest.append(self.last_message_at.get(merged, EPOCH))
+        self._put(self.last_message_at, case_id, max(latest))
         for key in (message.thread_key, *message.own_ids, *decision.thread.keys):
             if key:
                 self._put(self.keys, (message.channel, key), case_id)
                 self._put(self.anywhere, key, (case_id, message.sent_at))
-        self._put(self.senders, (message.channel, message.sender.handle), (case_id, message.sent_at))
-        if message.sender.email and message.sender.email_verified:
-            self._put(self.emails, message.sender.email.casefold(), (case_id, message.sent_at))
         return case_id
 
     def _put(self, index: OrderedDict, key, value) -> None:
