@@ -120,8 +120,9 @@ class Arrivals:
         self.pages: dict[str, float] = {}
 
     def collect(self) -> None:
-        requests_so_far = self.receiver.requests
-        for item in requests_so_far[self.seen:]:
+        arrived = self.receiver.requests[self.seen:]  # a copy: the receiver's thread keeps appending
+        self.seen += len(arrived)
+        for item in arrived:
             if item.path == "/ack":  # the webhook names the message: data.external_id is "<client>:<id>"
                 bench_id = item.json()["data"]["external_id"].split(":", 1)[1]
                 self.acks.setdefault(bench_id, item.at)
@@ -129,7 +130,6 @@ class Arrivals:
             found = MARK.search(item.body.decode(errors="replace"))  # pages quote the message's text
             if found:
                 self.pages.setdefault(found.group(1), item.at)
-        self.seen = len(requests_so_far)
 
 
 def body(bench_id: str, index: int) -> dict:

@@ -18,8 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from frontdesk.models import DeliveryResult, Rendered, case_reference, utcnow
-from frontdesk.store.cases import add_event, is_opted_out
-from frontdesk.store.tables import Case, Contact, ContactIdentity, Delivery, MessageRow
+from frontdesk.privacy.crypto import hashed_address
+from frontdesk.store.cases import add_event
+from frontdesk.store.tables import Case, Contact, ContactIdentity, Delivery, MessageRow, OptOut
 from outbound.policy import acknowledgment_blocked
 from outbound.public_policy import public_reply_refusal
 from workers.errors import PageUpdateError
@@ -27,6 +28,7 @@ from workers.runtime import Runtime
 
 log = logging.getLogger(__name__)
 SEND_THREADS = 8
+CHUNK = 32  # deliveries claimed, sent and recorded together: at most this many left 'sending' by a crash
 
 
 @dataclass(frozen=True)
@@ -44,38 +46,71 @@ class Claimed:
 def deliver_many(rt: Runtime, delivery_ids: list[int]) -> list[DeliveryResult]:
     """Send every still-pending delivery among `delivery_ids`; returns the results of those sent.
 
-    Works in chunks of SEND_THREADS: claim the chunk, send it in parallel,
-    record its results. A worker killed mid-chunk leaves at most one chunk
-    'sending' whose outcome the sweeper has to settle.
+    Works in chunks of CHUNK: claim the chunk (one transaction), send it on
+    SEND_THREADS threads, record its results (one transaction). A worker
+    killed mid-chunk leaves at most one chunk 'sending' whose outcome the
+    sweeper has to settle.
     """
     results: list[DeliveryResult] = []
     with ThreadPoolExecutor(max_workers=SEND_THREADS) as pool:
-        for start in range(0, len(delivery_ids), SEND_THREADS):
-            chunk = delivery_ids[start:start + SEND_THREADS]
+        for start in range(0, len(delivery_ids), CHUNK):
+            chunk = delivery_ids[start:start + CHUNK]
             with rt.sessions.begin() as session:
-                claimed = [c for d in _pending(session, chunk) if (c := _check_and_claim(rt, session, d))]
+                pending = _pending(session, chunk)
+                claimed = [c for d in pending.deliveries if (c := _check_and_claim(rt, session, pending, d))]
             if not claimed:
                 continue
             sent = list(pool.map(lambda item: _send(rt, item), claimed))
             with rt.sessions.begin() as session:
+                deliveries = {d.id: d for d in session.scalars(
+                    select(Delivery).where(Delivery.id.in_([item.delivery_id for item in claimed])))}
                 for item, result in zip(claimed, sent):
-                    _record(rt, session, item, result)
+                    _record(rt, session, deliveries[item.delivery_id], item, result)
             results.extend(sent)
     rt.metrics.flush()
     return results
 
 
-def _pending(session: Session, delivery_ids: list[int]) -> list[Delivery]:
-    return list(session.scalars(
+@dataclass
+class _Chunk:
+    """Still-pending deliveries with what checking them needs, read in a few statements for all of them."""
+
+    deliveries: list[Delivery]
+    loaded: list  # their cases, messages and contacts: held here, session.get finds them in the session
+    handles: dict[tuple[int, str], str]  # (contact, channel) -> handle
+    opted_out: set[tuple[str, str]]  # (channel, address or its hash)
+
+    def handle_opted_out(self, channel: str, handle: str) -> bool:
+        """Whether this channel address asked to hear nothing further (an erased person's is kept hashed)."""
+        return (channel, handle) in self.opted_out or (channel, hashed_address(handle)) in self.opted_out
+
+
+def _pending(session: Session, delivery_ids: list[int]) -> _Chunk:
+    deliveries = list(session.scalars(
         select(Delivery).where(Delivery.id.in_(delivery_ids), Delivery.status == "pending")
         .order_by(Delivery.id).with_for_update(skip_locked=True)
     ))
+    loaded: list = []
+    for table, ids in ((Case, {d.case_id for d in deliveries}),
+                       (MessageRow, {d.message_id for d in deliveries if d.message_id})):
+        if ids:
+            loaded += session.scalars(select(table).where(table.id.in_(ids))).all()
+    contact_ids = {row.contact_id for row in loaded if isinstance(row, Case | MessageRow)}
+    if contact_ids:
+        loaded += session.scalars(select(Contact).where(Contact.id.in_(contact_ids))).all()
+    handles = {(contact, channel): handle for contact, channel, handle in session.execute(
+        select(ContactIdentity.contact_id, ContactIdentity.channel, ContactIdentity.handle)
+        .where(ContactIdentity.contact_id.in_(contact_ids)))} if contact_ids else {}
+    addresses = {address for handle in handles.values() for address in (handle, hashed_address(handle))}
+    opted_out = set(session.execute(select(OptOut.channel, OptOut.address).where(OptOut.address.in_(addresses))
+                                    ).all()) if addresses else set()
+    return _Chunk(deliveries, loaded, handles, opted_out)
 
 
-def _check_and_claim(rt: Runtime, session: Session, delivery: Delivery) -> Claimed | None:
+def _check_and_claim(rt: Runtime, session: Session, chunk: _Chunk, delivery: Delivery) -> Claimed | None:
     case = session.get(Case, delivery.case_id)
     message = session.get(MessageRow, delivery.message_id) if delivery.message_id else None
-    blocked = (_blocked(session, delivery, case, message)
+    blocked = (_blocked(chunk, delivery, case, message)
                or public_reply_refusal(rt.settings, session, delivery, case, message))
     if blocked:
         _finish(session, delivery, "skipped", error=blocked)
@@ -93,16 +128,15 @@ def _check_and_claim(rt: Runtime, session: Session, delivery: Delivery) -> Claim
                    message.received_at if message else None)
 
 
-def _blocked(session: Session, delivery: Delivery, case: Case, message: MessageRow | None) -> str | None:
+def _blocked(chunk: _Chunk, delivery: Delivery, case: Case, message: MessageRow | None) -> str | None:
     if delivery.kind == "page":
         if case.acknowledged_at is not None or case.status == "resolved":
             return f"case already {case.status}"
         return None
     if message is None:
         return None
-    handle = session.scalars(select(ContactIdentity.handle).where(
-        ContactIdentity.contact_id == message.contact_id, ContactIdentity.channel == message.channel)).first()
-    return acknowledgment_blocked(message.flags, is_opted_out(session, message.channel, handle or ""))
+    handle = chunk.handles.get((message.contact_id, message.channel), "")
+    return acknowledgment_blocked(message.flags, chunk.handle_opted_out(message.channel, handle))
 
 
 def render(rt: Runtime, session: Session, delivery: Delivery, case: Case, message: MessageRow | None) -> Rendered:
@@ -145,8 +179,7 @@ def _send(rt: Runtime, item: Claimed) -> DeliveryResult:
         return DeliveryResult(target=item.target, status="failed", retryable=True, error=f"sender error: {type(error).__name__}")
 
 
-def _record(rt: Runtime, session: Session, item: Claimed, result: DeliveryResult) -> None:
-    delivery = session.get(Delivery, item.delivery_id)
+def _record(rt: Runtime, session: Session, delivery: Delivery, item: Claimed, result: DeliveryResult) -> None:
     retry = (not result.ok and result.retryable and delivery.attempts < rt.settings.workers.max_delivery_attempts)
     status = result.status if not retry else "pending"
     _finish(session, delivery, status, error=result.error, provider_id=result.provider_id)
