@@ -93,6 +93,9 @@ class Message(Frozen):
     and `own_ids` are ids under which others may refer to this message (an
     email's Message-ID). `reply_to` carries what the channel's sender needs
     to answer in place (an API client name, a Slack channel), never decisions.
+    `quoted` is the history a channel removed from `text` (email: `>`-quoted
+    lines and earlier messages below a reply header), handed over only so the
+    router can match it against earlier messages; it is neither classified nor stored.
     """
 
     id: str
@@ -100,6 +103,7 @@ class Message(Frozen):
     external_id: str
     sender: Contact
     text: str
+    quoted: str = ""
     subject: str | None = None
     thread_key: str | None = None
     thread_refs: tuple[str, ...] = ()

@@ -102,9 +102,11 @@ def own_line_keys(text: str) -> list[str]:
     return keys[:OWN_LINES] + middle[:MAX_OWN - 2 * OWN_LINES] + keys[-OWN_LINES:]
 
 
-def quoted_line_keys(text: str) -> list[str]:
-    """Fingerprints of the lines this message quotes, at most MAX_QUOTED."""
-    return _distinct_keys(split_quoted(text)[1], limit=MAX_QUOTED)
+def quoted_line_keys(text: str, history: str = "") -> list[str]:
+    """Fingerprints of the lines a message quotes in its text, then of the history its channel removed from
+    the text (`Message.quoted`, every line of it quoted); at most MAX_QUOTED."""
+    removed = [_QUOTE_MARKS.sub("", line) for line in history.splitlines()]
+    return _distinct_keys(split_quoted(text)[1] + removed, limit=MAX_QUOTED)
 
 
 def _distinct_keys(lines: list[str], limit: int | None) -> list[str]:

@@ -135,7 +135,7 @@ def resolve_by_content(message: Message, lookup: CaseLookup) -> ThreadMatch | No
 def resolve_quoted(message: Message, lookup: CaseLookup) -> ThreadMatch | None:
     """The case whose messages' lines this message quotes most, within QUOTE_HORIZON; None when no case, or
     when two cases are quoted equally (a line that many messages share decides nothing)."""
-    quoted = quoted_line_keys(message.text)
+    quoted = quoted_line_keys(message.text, message.quoted)
     counts = lookup.cases_for_keys(quoted, message.sent_at - QUOTE_HORIZON) if quoted else {}
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     if not ranked or (len(ranked) > 1 and ranked[1][1] == ranked[0][1]):

@@ -24,6 +24,8 @@ _SURROGATES = re.compile(r"[\ud800-\udfff]")
 _ATTRIBUTION_HINT = re.compile(r"@|\d{1,4}[./:-]\d{1,2}")
 # Reply-stripping regexes scan the text several times; past this size only the head is searched.
 _REPLY_SCAN_CHARS = 64 * 1024
+# The router fingerprints at most a few dozen quoted lines (router/quoted.py); more history is not handed over.
+HISTORY_CHARS = 16 * 1024
 
 
 def clean(text: str) -> str:
@@ -57,44 +59,49 @@ def html_to_text(html: str) -> str:
         return re.sub(r"<[^>]*>", " ", html)
 
 
-def body_text(message: EmailMessage, max_chars: int) -> str:
-    """The message's own words: text/plain preferred, else HTML as text; history and signature removed."""
+def body_text(message: EmailMessage, max_chars: int) -> tuple[str, str]:
+    """The message's own words (text/plain preferred, else HTML as text; history and signature removed), and
+    the start of the history removed from them, for threading."""
     try:
         part = message.get_body(preferencelist=("plain", "html"))
     except (KeyError, ValueError, IndexError, AttributeError):
         part = None
     if part is None:
-        return ""
+        return "", ""
     text = decode_part(part)[: max_chars * 4]
     if part.get_content_type() == "text/html":
         text = html_to_text(text)
-    return strip_history(text)[:max_chars]
+    latest, history = strip_history(text)
+    return latest[:max_chars], history[:HISTORY_CHARS]
 
 
-def strip_history(text: str) -> str:
-    """Drop quoted lines, reply headers with what follows them, and the signature."""
+def strip_history(text: str) -> tuple[str, str]:
+    """(the text without quoted lines, reply headers with what follows them, and the signature; what was removed
+    of quoted lines and earlier messages)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _drop_quoted_lines(text)
+    text, quoted = _drop_quoted_lines(text)
     head, tail = text[:_REPLY_SCAN_CHARS], text[_REPLY_SCAN_CHARS:]
     reply = EmailReplyParser(languages=_LANGUAGES).read(head)
     latest = reply.replies[0].body if reply.replies else head
     if len(reply.replies) <= 1 and tail:
         latest += tail
-    return latest.strip()
+    return latest.strip(), "\n".join(quoted + [earlier.content for earlier in reply.replies[1:]])
 
 
-def _drop_quoted_lines(text: str) -> str:
+def _drop_quoted_lines(text: str) -> tuple[str, list[str]]:
     kept: list[str] = []
+    quoted: list[str] = []
     in_quote = False
     for line in text.split("\n"):
         if line.lstrip().startswith(">"):
             if not in_quote:
                 _drop_attribution(kept)
             in_quote = True
+            quoted.append(line)
             continue
         in_quote = False
         kept.append(line)
-    return "\n".join(kept)
+    return "\n".join(kept), quoted
 
 
 def _drop_attribution(kept: list[str]) -> None:

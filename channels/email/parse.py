@@ -91,7 +91,7 @@ def parse_email(raw: RawInbound, options: ParseOptions = ParseOptions()) -> Mess
     thread_refs, subject_ids = _thread_keys(message, headers, flags, raw.meta, address, reply_to, sent_at, options)
     own_ids += subject_ids
     deadline.check("headers")
-    text = body_text(message, limits.max_text_chars)
+    text, quoted = body_text(message, limits.max_text_chars)
     deadline.check("body")
     return Message(
         id=raw.id,
@@ -99,6 +99,7 @@ def parse_email(raw: RawInbound, options: ParseOptions = ParseOptions()) -> Mess
         external_id=raw.external_id,
         sender=Contact(channel=SLUG, handle=address, name=name, email=address),
         text=text,
+        quoted=quoted,
         subject=reply_to["subject"] or None,
         thread_refs=thread_refs,
         own_ids=own_ids,

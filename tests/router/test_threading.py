@@ -81,6 +81,15 @@ def test_a_headerless_reply_quoting_the_original_joins_its_case():
     assert any(reason.source == "thread" and "quotes a line" in reason.detail for reason in second[1].reasons)
 
 
+def test_a_reply_whose_channel_removed_the_quote_from_its_text_joins_by_the_quoted_history():
+    first, second = route_all([
+        email(1, "ann@example.com", "Kettle", "My kettle started leaking after two days of use."),
+        email(2, "carl@example.com", "Re: Kettle", "Forwarding to the right team.", 30).model_copy(
+            update={"quoted": "On Mon, Ann wrote:\n> My kettle started leaking after two days of use."}),
+    ])
+    assert second[0] == first[0] and second[1].thread.how == "quoted_text"
+
+
 def test_a_reply_joins_the_case_it_quotes_most_and_none_when_two_are_quoted_alike():
     kettle = "My kettle started leaking after two days of use."
     toaster = "The toaster burns every slice of bread on setting one.\nIt also smells of melting plastic afterwards."

@@ -120,6 +120,11 @@ def test_quoted_history_and_signature_are_removed():
     assert parse_fixture("message__android_russian_reply.eml").text == "Hello"
 
 
+def test_the_removed_history_is_handed_to_the_router_as_quoted():
+    assert parse_fixture("message__gmail_reply.eml").quoted.strip() == "> Hi"
+    assert parse_fixture("message__thunderbird_bottom_post.eml").quoted.strip() == "> Hi"
+
+
 def test_bounce_report_names_the_original_message_and_recipient():
     message = parse_fixture("bounce__aol_mailbox_full.eml")
     assert message.reply_to["report_message_id"] == "4E326A95.3010907@example.com"
