@@ -113,6 +113,10 @@ def load_authored(path: Path = AUTHORED, weight: float = 3.0) -> list[Example]:
         labels = {"case": int(urgency != "low")}
         labels.update({head: int(head in categories) for head in HEADS[2:]})
         weights = {head: weight for head in labels}
+        if urgency == "low":
+            # Chatter to a brand is no incident report; without these negatives the
+            # informative head turned some of our held-out non-complaints into cases.
+            labels["informative"], weights["informative"] = 0, weight
         for variant in _variants(record["text"], number):
             examples.append(Example(variant, "authored", f"a{number % 5}", labels, weights,
                                     subject=record.get("subject"), gold=urgency))
