@@ -73,7 +73,8 @@ def _char_grams(word: str) -> list[str]:
 def dense_cues(prepared: Prepared, positive: float, negative: float) -> dict[str, float]:
     """The dense cues of a message: lexicon polarity, trouble words, exclamations, capitals, sums.
 
-    A negated trouble word ("no problem") is no trouble. A question mark is not a cue: complaints ask ("why is my order late?") as often as enquiries do.
+    A negated trouble word ("no problem") is no trouble. A question mark is not a cue:
+    complaints ask ("why is my order late?") as often as enquiries do.
     """
     tokens = prepared.tokens
     cues = {

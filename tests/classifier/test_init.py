@@ -73,8 +73,8 @@ def test_a_plain_complaint_about_a_refund_is_not_a_regulator_case():
 
 
 @pytest.mark.parametrize("text", [
-    "Been on hold for 50 minutes and the line just went dead",
-    "why has my order been cancelled without any explanation?",
+    "Waited on hold most of the afternoon and then got cut off",
+    "why was my booking cancelled without anyone telling me?",
     "The soles of my new boots split after a week",
     "still no internet after three days, sort it out",
     "Charged twice for the same meal and the restaurant won't answer",
@@ -85,16 +85,16 @@ def test_clear_complaints_need_a_case(text):
 
 @pytest.mark.parametrize("text", [
     "Do you deliver to the Shetland islands?",
-    "Picked up my new bike today, absolutely love it",
+    "Got my new bike today and I am made up with it",
     "Thanks, all sorted now, have a good weekend",
-    "haha that's brilliant",
-    "Great, thanks for the quick reply",
+    "ha, my nan would love this",
+    "Brilliant, cheers for getting back to me so fast",
 ])
 def test_questions_praise_and_chatter_need_no_case(text):
     assert classify(text).urgency == "low"
 
 
-def test_fire_without_injury_is_high_safety():
+def test_fire_without_injury_is_paged_as_safety():
     result = classify("My tumble dryer caught fire and the kitchen filled with smoke")
     assert result.urgency in ("high", "critical") and "safety" in result.categories
 
