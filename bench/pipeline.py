@@ -99,6 +99,22 @@ class Platform:
                 pass
         return total
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time (user + system) used so far by the server, the workers (with their children) and Redis."""
+        def used(pids: list[int]) -> float:
+            total = 0.0
+            for pid in pids:
+                try:
+                    process = psutil.Process(pid)
+                    for each in (process, *process.children(recursive=True)):
+                        times = each.cpu_times()
+                        total += times.user + times.system
+                except psutil.NoSuchProcess:
+                    pass
+            return total
+        return {"server": used([self.processes[0].pid]), "workers": used([p.pid for p in self.processes[1:]]),
+                "redis": used([self.redis.process.pid])}
+
     def stop(self) -> None:
         for process in self.processes:
             process.terminate()
@@ -198,9 +214,11 @@ def run(workers: int, messages: int, rate: float, seconds: float) -> dict[str, f
         arrivals = Arrivals(receiver)
         sent: dict[str, float] = {}
         throughput_ids = [f"t{workers}-{i}" for i in range(messages)]
+        cpu_before = platform.cpu_seconds()
         posting = asyncio.run(post_many(platform.url, throughput_ids, None, sent))
         wait_for(arrivals, throughput_ids, timeout=600)
         e2e = messages / (max(arrivals.acks[i] for i in throughput_ids) - min(sent[i] for i in throughput_ids))
+        cpu = {name: (used - cpu_before[name]) * 1000 / messages for name, used in platform.cpu_seconds().items()}
 
         latency_ids = [f"l{workers}-{i}" for i in range(int(rate * seconds))]
         asyncio.run(post_many(platform.url, latency_ids, rate, sent))
@@ -213,7 +231,8 @@ def run(workers: int, messages: int, rate: float, seconds: float) -> dict[str, f
         return {"accepted_per_s": messages / posting, "e2e_msgs_per_s": e2e,
                 "p50_ms": percentile(latencies, 0.5), "p99_ms": percentile(latencies, 0.99),
                 "page_p99_ms": percentile(page_latencies, 0.99), "pages": len(page_latencies),
-                "peak_rss_mb": peak[0] / 2**20}
+                "peak_rss_mb": peak[0] / 2**20, "server_cpu_ms_per_msg": cpu["server"],
+                "worker_cpu_ms_per_msg": cpu["workers"], "redis_cpu_ms_per_msg": cpu["redis"]}
     finally:
         stop.set()
         platform.stop()
@@ -233,9 +252,11 @@ def main() -> None:
         print(f"{workers} worker(s): accepted {result['accepted_per_s']:.0f}/s, end to end "
               f"{result['e2e_msgs_per_s']:.0f} msgs/s; at {args.rate:.0f}/s offered: ack p50 {result['p50_ms']:.0f} ms, "
               f"p99 {result['p99_ms']:.0f} ms, page p99 {result['page_p99_ms']:.0f} ms ({result['pages']:.0f} pages); "
-              f"peak RSS {result['peak_rss_mb']:.0f} MB", flush=True)
+              f"peak RSS {result['peak_rss_mb']:.0f} MB; CPU per message: server {result['server_cpu_ms_per_msg']:.2f} ms, "
+              f"workers {result['worker_cpu_ms_per_msg']:.2f} ms, Redis {result['redis_cpu_ms_per_msg']:.2f} ms", flush=True)
         figures.update({f"{name}_w{workers}": value for name, value in result.items() if name != "pages"})
-    print(" ".join(f"{name}={value:.0f}" for name, value in figures.items()))
+    print(" ".join(f"{name}={value:.0f}" if "cpu" not in name else f"{name}={value:.2f}"
+                   for name, value in figures.items()))
 
 
 if __name__ == "__main__":
