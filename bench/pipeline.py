@@ -12,6 +12,7 @@ POST->acknowledgment p50/p99 at the fixed rate, POST->page p99 for urgent
 messages, and the peak RSS of the whole process tree.
 
     .venv/bin/python bench/pipeline.py [--messages 20000] [--rate 500] [--seconds 10] [--workers 1,2]
+                                       [--database-url postgresql://…]
 """
 
 from __future__ import annotations
@@ -48,13 +49,14 @@ URGENT_EVERY = 50
 class Platform:
     """Redis, `frontdesk serve` and `workers` x `frontdesk worker` as real processes in a temp dir."""
 
-    def __init__(self, workers: int, receiver_url: str):
+    def __init__(self, workers: int, receiver_url: str, database_url: str | None = None):
         self.directory = Path(tempfile.mkdtemp(prefix="frontdesk-bench-"))
         self.redis = EmbeddedRedis(self.directory).start()
         self.port = free_port()
         host = receiver_url.removeprefix("http://")
         config = {
             "data_dir": str(self.directory / "var"), "redis_url": self.redis.url,
+            **({"database_url": database_url} if database_url else {}),
             "http": {"port": self.port}, "log_level": "WARNING",
             "channels": {"api": {"clients": [{"name": "default", "callback_url": f"{receiver_url}/ack"}]}},
             "oncall": {"people": [{"id": "dana", "name": "Dana", "contact": {"apprise": f"json://{host}/page"},
@@ -199,10 +201,10 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-def run(workers: int, messages: int, rate: float, seconds: float) -> dict[str, float]:
+def run(workers: int, messages: int, rate: float, seconds: float, database_url: str | None) -> dict[str, float]:
     loop = LoopThread()
     receiver = Receiver().start(loop)
-    platform = Platform(workers, receiver.url)
+    platform = Platform(workers, receiver.url, database_url)
     peak = [0]
     stop = threading.Event()
 
@@ -245,10 +247,12 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=500.0)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--database-url", default=None,
+                        help="an empty PostgreSQL database to use instead of SQLite (its tables are created)")
     args = parser.parse_args()
     figures: dict[str, float] = {}
     for workers in [int(w) for w in args.workers.split(",")]:
-        result = run(workers, args.messages, args.rate, args.seconds)
+        result = run(workers, args.messages, args.rate, args.seconds, args.database_url)
         print(f"{workers} worker(s): accepted {result['accepted_per_s']:.0f}/s, end to end "
               f"{result['e2e_msgs_per_s']:.0f} msgs/s; at {args.rate:.0f}/s offered: ack p50 {result['p50_ms']:.0f} ms, "
               f"p99 {result['p99_ms']:.0f} ms, page p99 {result['page_p99_ms']:.0f} ms ({result['pages']:.0f} pages); "

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from frontdesk.store.tables import Case, Delivery
 from tests.harness import API_TOKEN, WEBHOOK_SECRET
-from workers.delivery import SEND_THREADS
+from workers.delivery import CHUNK
 
 MESSAGES = 400
 
@@ -71,6 +71,6 @@ def test_sigkill_mid_batch_loses_nothing_and_sends_nothing_twice(make_platform, 
     assert len(set(webhook_ids)) == MESSAGES
     # Only the chunk in flight at the kill may be repeated, under the same webhook-id (Standard Webhooks
     # receivers dedupe on it); senders whose providers do not dedupe mark such deliveries 'unknown' instead.
-    assert len(webhook_ids) - MESSAGES <= SEND_THREADS
+    assert len(webhook_ids) - MESSAGES <= CHUNK
     bodies = {json.loads(item.body)["data"]["external_id"] for item in receiver.on("/ack")}
     assert bodies == {f"default:k-{index}" for index in range(MESSAGES)}
