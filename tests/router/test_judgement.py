@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from config.schema import AcknowledgmentSettings, RouterSettings
 from frontdesk.models import FLAG_UNPARSED, Contact, Message
 from frontdesk.judging import build_router
+from frontdesk.settings import load_settings
 from router.route import Router
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
@@ -87,3 +88,20 @@ def test_bad_threshold_is_refused_with_its_path():
         RouterSettings.model_validate({"classifier": {"critical": 2}})
     with pytest.raises(ValidationError, match="classifier.nonsense"):
         RouterSettings.model_validate({"classifier": {"nonsense": 1}})
+
+
+@pytest.mark.parametrize("text", ["The smoking area was packed", "The new menu is fire, love it",
+                                  "Is there a smoking area at the venue?"])
+def test_fire_and_smoking_words_that_are_no_hazard_page_nobody_on_the_default_rules(text):
+    settings = load_settings(environ={})
+    result = build_router(settings.router, settings.acknowledgments).classify(message(text))
+    assert result.urgency not in settings.router.page_urgencies and "safety" not in result.categories
+
+
+@pytest.mark.parametrize("text", ["My dryer caught fire", "The charger started smoking on my desk",
+                                  "There was smoke coming out of the oven"])
+def test_a_fire_or_smoke_hazard_is_paged_on_the_default_rules(text):
+    settings = load_settings(environ={})
+    result = build_router(settings.router, settings.acknowledgments).classify(message(text))
+    assert result.urgency in settings.router.page_urgencies and result.categories[0] == "safety"
+    assert result.reasons[0].source == "rule" and result.reasons[0].name == "safety.fire"
