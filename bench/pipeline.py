@@ -89,6 +89,7 @@ class Platform:
                     return
             except requests.RequestException:
                 time.sleep(0.3)
+        self.stop()
         raise SystemExit(f"platform did not start; see {self.directory / 'platform.log'}")
 
     def rss_bytes(self) -> int:
