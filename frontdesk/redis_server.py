@@ -64,6 +64,7 @@ class EmbeddedRedis:
             port = self.port or free_port()
             self.process = subprocess.Popen(
                 self._command(port), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=self.data_dir,
+                start_new_session=True,  # Ctrl-C reaches us, not Redis: it is stopped last, after the workers
             )
             if self._wait_ready(port, timeout):
                 self.port = port
