@@ -28,8 +28,6 @@ def merge_proven_cases(session: Session, target_id: int, decision: Decision) -> 
     """Merge into case `target_id` the cases the router found to be its thread (a parent that arrived after
     its reply).
 
-    The merged case's acknowledgments and replies move with its messages, so the
-    once-per-case acknowledgment check sees them and nobody is acknowledged twice.
     """
     for case_id in decision.thread.merge_case_ids:
         source = session.get(Case, case_id)
@@ -37,8 +35,6 @@ def merge_proven_cases(session: Session, target_id: int, decision: Decision) -> 
             source = session.get(Case, source.merged_into)
         if source is None or source.id == target_id:
             continue
-        session.execute(update(Delivery).where(Delivery.case_id == source.id, Delivery.kind.in_(("ack", "reply")))
-                        .values(case_id=target_id))
         merge_cases(session, source.id, target_id, "router", decision.thread.evidence, via="router")
 
 
@@ -143,7 +139,8 @@ def add_note(session: Session, case_id: int, actor: str, text: str, via: str = "
 
 
 def merge_cases(session: Session, source_id: int, target_id: int, actor: str, reason: str, via: str = "dashboard") -> bool:
-    """Merge case `source_id` into `target_id`: its messages and thread keys move, it is resolved as merged.
+    """Merge case `source_id` into `target_id`: its messages, thread keys and acknowledgments move, it is
+    resolved as merged.
 
     False when either case is itself merged, they are the same, or one is missing.
     """
@@ -153,6 +150,10 @@ def merge_cases(session: Session, source_id: int, target_id: int, actor: str, re
     if source is None or target is None or source_id == target_id or source.merged_into or target.merged_into:
         return False
     moved = session.execute(update(MessageRow).where(MessageRow.case_id == source_id).values(case_id=target_id)).rowcount
+    # Acknowledgments and replies move with the messages, so the once-per-case acknowledgment check sees them
+    # and nobody is acknowledged twice; pages stay with the case that was paged.
+    session.execute(update(Delivery).where(Delivery.case_id == source_id, Delivery.kind.in_(("ack", "reply")))
+                    .values(case_id=target_id))
     session.execute(update(ThreadKey).where(ThreadKey.case_id == source_id).values(case_id=target_id))
     now = utcnow()
     target.message_count += moved

@@ -64,19 +64,25 @@ def test_note_and_urgency_change_need_their_text(desk):
                                          "via": "dashboard"}
 
 
-def test_merge_moves_messages_and_keeps_the_evidence(desk):
+def test_merge_moves_messages_and_acknowledgments_and_keeps_the_evidence(make_platform, receiver):
+    desk = make_platform(dashboard=dashboard_settings(),
+                         channels={"api": {"clients": [{"name": "default", "callback_url": f"{receiver.url}/ack"}]}})
     first = open_case(desk, "m-1", "My kettle leaks.", handle="ann")
     second = open_case(desk, "m-2", "Same kettle, now it sparks.", subject="Kettle again", handle="ann.other")
     agent = sign_in(desk.url, "agent")
     assert post_action(agent, desk.url, second, "merge", into=str(second), reason="x").status_code == 400
     assert post_action(agent, desk.url, second, "merge", into="abc", reason="x").status_code == 400
 
+    acks = [d["id"] for case in (first, second) for d in case_json(desk, case)["deliveries"] if d["kind"] == "ack"]
+    assert len(acks) == 2
     page = post_action(agent, desk.url, second, "merge", into=f"#{first}", reason="same kettle, same person")
     assert page.url.endswith(f"/cases/{first}?done=merged")
     assert f'href="/cases/{second}"' in page.text and "same kettle, same person" in page.text
     target, source = case_json(desk, first), case_json(desk, second)
     assert target["message_count"] == 2 and len(target["messages"]) == 2
     assert source["merged_into"] == first and source["status"] == "resolved" and source["messages"] == []
+    assert sorted(d["id"] for d in target["deliveries"] if d["kind"] == "ack") == sorted(acks)
+    assert [d for d in source["deliveries"] if d["kind"] == "ack"] == []
     assert sorted(refresh_jobs(desk)) == [(first,), (second,)]
 
 
