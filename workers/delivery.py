@@ -18,9 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from frontdesk.models import DeliveryResult, Rendered, case_reference, utcnow
-from frontdesk.privacy.crypto import hashed_address
-from frontdesk.store.cases import add_event
-from frontdesk.store.tables import Case, Contact, ContactIdentity, Delivery, MessageRow, OptOut
+from frontdesk.store.cases import add_event, opted_out_among
+from frontdesk.store.tables import Case, Contact, ContactIdentity, Delivery, MessageRow
 from outbound.policy import acknowledgment_blocked
 from outbound.public_policy import public_reply_refusal
 from workers.errors import PageUpdateError
@@ -78,11 +77,7 @@ class _Chunk:
     deliveries: list[Delivery]
     loaded: list  # their cases, messages and contacts: held here, session.get finds them in the session
     handles: dict[tuple[int, str], str]  # (contact, channel) -> handle
-    opted_out: set[tuple[str, str]]  # (channel, address or its hash)
-
-    def handle_opted_out(self, channel: str, handle: str) -> bool:
-        """Whether this channel address asked to hear nothing further (an erased person's is kept hashed)."""
-        return (channel, handle) in self.opted_out or (channel, hashed_address(handle)) in self.opted_out
+    opted_out: set[tuple[str, str]]  # (channel, handle) pairs that asked to hear nothing further
 
 
 def _pending(session: Session, delivery_ids: list[int]) -> _Chunk:
@@ -101,9 +96,7 @@ def _pending(session: Session, delivery_ids: list[int]) -> _Chunk:
     handles = {(contact, channel): handle for contact, channel, handle in session.execute(
         select(ContactIdentity.contact_id, ContactIdentity.channel, ContactIdentity.handle)
         .where(ContactIdentity.contact_id.in_(contact_ids)))} if contact_ids else {}
-    addresses = {address for handle in handles.values() for address in (handle, hashed_address(handle))}
-    opted_out = set(session.execute(select(OptOut.channel, OptOut.address).where(OptOut.address.in_(addresses))
-                                    ).all()) if addresses else set()
+    opted_out = opted_out_among(session, {(channel, handle) for (_, channel), handle in handles.items()})
     return _Chunk(deliveries, loaded, handles, opted_out)
 
 
@@ -136,7 +129,7 @@ def _blocked(chunk: _Chunk, delivery: Delivery, case: Case, message: MessageRow 
     if message is None:
         return None
     handle = chunk.handles.get((message.contact_id, message.channel), "")
-    return acknowledgment_blocked(message.flags, chunk.handle_opted_out(message.channel, handle))
+    return acknowledgment_blocked(message.flags, (message.channel, handle) in chunk.opted_out)
 
 
 def render(rt: Runtime, session: Session, delivery: Delivery, case: Case, message: MessageRow | None) -> Rendered:

@@ -91,10 +91,19 @@ def record_opt_out(session: Session, channel: str, address: str, source: str, ca
 
 def is_opted_out(session: Session, channel: str, address: str) -> bool:
     """Whether this channel address asked to hear nothing further."""
-    addresses = (address, hashed_address(address))  # an erased person's opt-out is kept hashed
-    return session.scalars(
-        select(OptOut.id).where(OptOut.channel == channel, OptOut.address.in_(addresses))
-    ).first() is not None
+    return bool(opted_out_among(session, {(channel, address)}))
+
+
+def opted_out_among(session: Session, addresses: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Those of these (channel, address) pairs that asked to hear nothing further, in one statement."""
+    if not addresses:
+        return set()
+    # An erased person's opt-out is kept hashed.
+    stored = {(channel, form): (channel, address) for channel, address in addresses
+              for form in (address, hashed_address(address))}
+    rows = session.execute(select(OptOut.channel, OptOut.address)
+                           .where(OptOut.address.in_({form for _, form in stored}))).all()
+    return {stored[row] for row in map(tuple, rows) if row in stored}
 
 
 def request_escalation(session: Session, case_id: int, actor: str, via: str = "api") -> int | None:
