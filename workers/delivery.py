@@ -14,14 +14,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from frontdesk.audit.chain import event_row, insert_linked
 from frontdesk.models import DeliveryResult, Rendered, case_reference, utcnow
 from frontdesk.store.cases import add_event, opted_out_among
 from frontdesk.store.tables import Case, Contact, ContactIdentity, Delivery, MessageRow
 from outbound.policy import acknowledgment_blocked
-from outbound.public_policy import public_reply_refusal
+from outbound.public_policy import PUBLIC_SENDERS, public_reply_refusal
 from workers.errors import PageUpdateError
 from workers.runtime import Runtime
 
@@ -35,9 +36,12 @@ class Claimed:
     """A delivery claimed for sending, with what to send."""
 
     delivery_id: int
+    case_id: int
     sender: str
     target: str
     kind: str
+    recipient: str | None
+    attempts: int  # counting this one
     rendered: Rendered
     received_at: object
 
@@ -55,73 +59,111 @@ def deliver_many(rt: Runtime, delivery_ids: list[int]) -> list[DeliveryResult]:
         for start in range(0, len(delivery_ids), CHUNK):
             chunk = delivery_ids[start:start + CHUNK]
             with rt.sessions.begin() as session:
-                pending = _pending(session, chunk)
-                claimed = [c for d in pending.deliveries if (c := _check_and_claim(rt, session, pending, d))]
+                claimed = _claim(rt, session, _pending(session, chunk))
             if not claimed:
                 continue
             sent = list(pool.map(lambda item: _send(rt, item), claimed))
             with rt.sessions.begin() as session:
-                deliveries = {d.id: d for d in session.scalars(
-                    select(Delivery).where(Delivery.id.in_([item.delivery_id for item in claimed])))}
-                for item, result in zip(claimed, sent):
-                    _record(rt, session, deliveries[item.delivery_id], item, result)
+                retries = _record(rt, session.connection(), claimed, sent)
+            for item, backoff in retries:
+                schedule_retry(rt, item, backoff)
             results.extend(sent)
     rt.metrics.flush()
     return results
+
+
+# The claim reads plain rows (Core), not ORM objects: loading four objects per delivery cost more than the
+# rest of the claim together.
+_DELIVERIES, _CASES, _MESSAGES, _CONTACTS = (Delivery.__table__, Case.__table__, MessageRow.__table__,
+                                             Contact.__table__)
+_IDS = bindparam("ids", expanding=True)
+_CLAIMABLE = (select(_DELIVERIES).where(_DELIVERIES.c.id.in_(_IDS), _DELIVERIES.c.status == "pending")
+              .order_by(_DELIVERIES.c.id).with_for_update(skip_locked=True))
+_ROWS = {table: select(table).where(table.c.id.in_(_IDS)) for table in (_CASES, _MESSAGES, _CONTACTS)}
+_HANDLES = select(ContactIdentity.contact_id, ContactIdentity.channel, ContactIdentity.handle).where(
+    ContactIdentity.contact_id.in_(_IDS))
+_CLAIM = (update(_DELIVERIES).where(_DELIVERIES.c.id == bindparam("delivery"))
+          .values(status="sending", attempts=_DELIVERIES.c.attempts + 1, updated_at=bindparam("now")))
+_SETTLE = (update(_DELIVERIES).where(_DELIVERIES.c.id == bindparam("delivery"))
+           .values(status=bindparam("status"), error=bindparam("error"), updated_at=bindparam("now")))
 
 
 @dataclass
 class _Chunk:
     """Still-pending deliveries with what checking them needs, read in a few statements for all of them."""
 
-    deliveries: list[Delivery]
-    loaded: list  # their cases, messages and contacts: held here, session.get finds them in the session
+    deliveries: list
+    cases: dict[int, object]
+    messages: dict[str, object]
+    contacts: dict[int, object]
     handles: dict[tuple[int, str], str]  # (contact, channel) -> handle
     opted_out: set[tuple[str, str]]  # (channel, handle) pairs that asked to hear nothing further
 
 
 def _pending(session: Session, delivery_ids: list[int]) -> _Chunk:
-    deliveries = list(session.scalars(
-        select(Delivery).where(Delivery.id.in_(delivery_ids), Delivery.status == "pending")
-        .order_by(Delivery.id).with_for_update(skip_locked=True)
-    ))
-    loaded: list = []
-    for table, ids in ((Case, {d.case_id for d in deliveries}),
-                       (MessageRow, {d.message_id for d in deliveries if d.message_id})):
-        if ids:
-            loaded += session.scalars(select(table).where(table.id.in_(ids))).all()
-    contact_ids = {row.contact_id for row in loaded if isinstance(row, Case | MessageRow)}
-    if contact_ids:
-        loaded += session.scalars(select(Contact).where(Contact.id.in_(contact_ids))).all()
-    handles = {(contact, channel): handle for contact, channel, handle in session.execute(
-        select(ContactIdentity.contact_id, ContactIdentity.channel, ContactIdentity.handle)
-        .where(ContactIdentity.contact_id.in_(contact_ids)))} if contact_ids else {}
+    execute = session.connection().execute
+
+    def rows(table, ids) -> dict:
+        return {row.id: row for row in execute(_ROWS[table], {"ids": list(ids)})} if ids else {}
+
+    deliveries = execute(_CLAIMABLE, {"ids": delivery_ids}).all()
+    cases = rows(_CASES, {d.case_id for d in deliveries})
+    messages = rows(_MESSAGES, {d.message_id for d in deliveries if d.message_id})
+    contact_ids = {row.contact_id for row in (*cases.values(), *messages.values()) if row.contact_id}
+    contacts = rows(_CONTACTS, contact_ids)
+    handles = {(contact, channel): handle for contact, channel, handle in
+               execute(_HANDLES, {"ids": list(contact_ids)})} if contact_ids else {}
     opted_out = opted_out_among(session, {(channel, handle) for (_, channel), handle in handles.items()})
-    return _Chunk(deliveries, loaded, handles, opted_out)
+    return _Chunk(deliveries, cases, messages, contacts, handles, opted_out)
 
 
-def _check_and_claim(rt: Runtime, session: Session, chunk: _Chunk, delivery: Delivery) -> Claimed | None:
-    case = session.get(Case, delivery.case_id)
-    message = session.get(MessageRow, delivery.message_id) if delivery.message_id else None
+def _claim(rt: Runtime, session: Session, chunk: _Chunk) -> list[Claimed]:
+    """Check the chunk's deliveries in order and mark those to send 'sending', in as few statements as the
+    checks allow: a public reply's checks count the live replies, so earlier claims are written before it."""
+    claimed: list[Claimed] = []
+    unwritten: list[Claimed] = []
+    for delivery in chunk.deliveries:
+        if unwritten and delivery.sender in PUBLIC_SENDERS:
+            _mark_sending(session, unwritten)
+            unwritten = []
+        item = _check_and_claim(rt, session, chunk, delivery)
+        if item is not None:
+            claimed.append(item)
+            unwritten.append(item)
+    _mark_sending(session, unwritten)
+    return claimed
+
+
+def _mark_sending(session: Session, claimed: list[Claimed]) -> None:
+    if claimed:
+        now = utcnow()
+        session.connection().execute(_CLAIM, [{"delivery": item.delivery_id, "now": now} for item in claimed])
+
+
+def _check_and_claim(rt: Runtime, session: Session, chunk: _Chunk, delivery) -> Claimed | None:
+    """Check one delivery of the chunk; returns what to send (`_claim` marks it 'sending'), or None."""
+    case = chunk.cases[delivery.case_id]
+    message = chunk.messages.get(delivery.message_id) if delivery.message_id else None
     blocked = (_blocked(chunk, delivery, case, message)
                or public_reply_refusal(rt.settings, session, delivery, case, message))
     if blocked:
-        _finish(session, delivery, "skipped", error=blocked)
+        _settle(session, delivery.id, "skipped", blocked)
         add_event(session, case.id, "outbound", f"{delivery.kind}_skipped", delivery_id=delivery.id, reason=blocked)
         rt.metrics.count("deliveries", sender=delivery.sender, kind=delivery.kind, result="skipped")
         return None
     if delivery.sender not in rt.senders:
-        _finish(session, delivery, "failed", error=f"no sender {delivery.sender!r} is registered")
+        _settle(session, delivery.id, "failed", f"no sender {delivery.sender!r} is registered")
         return None
-    rendered = render(rt, session, delivery, case, message)
-    delivery.status = "sending"
-    delivery.attempts += 1
-    delivery.updated_at = utcnow()
-    return Claimed(delivery.id, delivery.sender, delivery.target, delivery.kind, rendered,
-                   message.received_at if message else None)
+    rendered = render(rt, session, delivery, case, message, chunk.contacts.get(case.contact_id))
+    return Claimed(delivery.id, delivery.case_id, delivery.sender, delivery.target, delivery.kind, delivery.recipient,
+                   delivery.attempts + 1, rendered, message.received_at if message else None)
 
 
-def _blocked(chunk: _Chunk, delivery: Delivery, case: Case, message: MessageRow | None) -> str | None:
+def _settle(session: Session, delivery_id: int, status: str, error: str) -> None:
+    session.connection().execute(_SETTLE, {"delivery": delivery_id, "status": status, "error": error, "now": utcnow()})
+
+
+def _blocked(chunk: _Chunk, delivery, case, message) -> str | None:
     if delivery.kind == "page":
         if case.acknowledged_at is not None or case.status == "resolved":
             return f"case already {case.status}"
@@ -132,10 +174,9 @@ def _blocked(chunk: _Chunk, delivery: Delivery, case: Case, message: MessageRow 
     return acknowledgment_blocked(message.flags, (message.channel, handle) in chunk.opted_out)
 
 
-def render(rt: Runtime, session: Session, delivery: Delivery, case: Case, message: MessageRow | None) -> Rendered:
-    """Render the delivery's template with the case's facts."""
+def render(rt: Runtime, session: Session, delivery, case, message, contact) -> Rendered:
+    """Render the delivery's template with the case's facts (ORM objects or plain rows of the same tables)."""
     settings = rt.settings
-    contact = session.get(Contact, case.contact_id)
     latest = message or session.scalars(select(MessageRow).where(MessageRow.case_id == case.id)
                                         .order_by(MessageRow.received_at.desc()).limit(1)).first()
     base_url = settings.organisation.dashboard_url.rstrip("/")
@@ -172,38 +213,45 @@ def _send(rt: Runtime, item: Claimed) -> DeliveryResult:
         return DeliveryResult(target=item.target, status="failed", retryable=True, error=f"sender error: {type(error).__name__}")
 
 
-def _record(rt: Runtime, session: Session, delivery: Delivery, item: Claimed, result: DeliveryResult) -> None:
-    retry = (not result.ok and result.retryable and delivery.attempts < rt.settings.workers.max_delivery_attempts)
-    status = result.status if not retry else "pending"
-    _finish(session, delivery, status, error=result.error, provider_id=result.provider_id)
-    kind = {"sent": "delivered", "skipped": "delivery_skipped"}.get(result.status, "delivery_failed")
-    add_event(session, delivery.case_id, f"outbound:{item.sender}", kind, delivery_id=delivery.id,
-              delivery_kind=delivery.kind, recipient=delivery.recipient, target=result.target,
-              provider_id=result.provider_id, error=result.error, attempt=delivery.attempts, will_retry=retry)
-    rt.metrics.count("deliveries", sender=item.sender, kind=item.kind, result=result.status)
-    if item.kind == "page":
-        rt.metrics.count("pages", sender=item.sender, result=result.status)
-        if result.ok and item.received_at is not None:
-            rt.metrics.observe("page_latency_seconds", (utcnow() - item.received_at).total_seconds())
-    if retry:
-        backoff = rt.settings.workers.retry_backoff * (2 ** (delivery.attempts - 1))
-        schedule_retry(rt, delivery, backoff)
+# The outcome of a chunk is written with one executemany and its events linked in memory (audit.chain):
+# through the ORM, SQLite inserts the events one statement each.
+_FINISH = (update(Delivery.__table__).where(Delivery.__table__.c.id == bindparam("delivery"))
+           .values(status=bindparam("status"), error=bindparam("error"), updated_at=bindparam("now"),
+                   provider_id=func.coalesce(bindparam("provider_id"), Delivery.__table__.c.provider_id)))
 
 
-def schedule_retry(rt: Runtime, delivery: Delivery, backoff: timedelta) -> None:
+def _record(rt: Runtime, connection, claimed: list[Claimed], results: list[DeliveryResult]
+            ) -> list[tuple[Claimed, timedelta]]:
+    """Write the results of a sent chunk and their case events; returns the deliveries to try again, with when."""
+    now, finished, events, retries = utcnow(), [], [], []
+    for item, result in zip(claimed, results):
+        retry = not result.ok and result.retryable and item.attempts < rt.settings.workers.max_delivery_attempts
+        finished.append({"delivery": item.delivery_id, "status": "pending" if retry else result.status,
+                         "error": result.error, "provider_id": result.provider_id or None, "now": now})
+        kind = {"sent": "delivered", "skipped": "delivery_skipped"}.get(result.status, "delivery_failed")
+        events.append(event_row(item.case_id, f"outbound:{item.sender}", kind, {
+            "delivery_id": item.delivery_id, "delivery_kind": item.kind, "recipient": item.recipient,
+            "target": result.target, "provider_id": result.provider_id, "error": result.error,
+            "attempt": item.attempts, "will_retry": retry}))
+        rt.metrics.count("deliveries", sender=item.sender, kind=item.kind, result=result.status)
+        if item.kind == "page":
+            rt.metrics.count("pages", sender=item.sender, result=result.status)
+            if result.ok and item.received_at is not None:
+                rt.metrics.observe("page_latency_seconds", (now - item.received_at).total_seconds())
+        if retry:
+            retries.append((item, rt.settings.workers.retry_backoff * (2 ** (item.attempts - 1))))
+    connection.execute(_FINISH, finished)
+    insert_linked(connection, events)
+    return retries
+
+
+def schedule_retry(rt: Runtime, item: Claimed, backoff: timedelta) -> None:
     """Queue another attempt after `backoff`, keyed by delivery and attempt."""
     from frontdesk.queue import OUTBOUND, PAGES, enqueue_keyed
 
-    queue = PAGES if delivery.kind == "page" else OUTBOUND
-    enqueue_keyed(rt.redis, queue, "workers.jobs.send_deliveries", f"retry:{delivery.id}:{delivery.attempts}",
-                  [delivery.id], delay=backoff)
-
-
-def _finish(session: Session, delivery: Delivery, status: str, *, error=None, provider_id=None) -> None:
-    delivery.status = status
-    delivery.error = error
-    delivery.provider_id = provider_id or delivery.provider_id
-    delivery.updated_at = utcnow()
+    queue = PAGES if item.kind == "page" else OUTBOUND
+    enqueue_keyed(rt.redis, queue, "workers.jobs.send_deliveries", f"retry:{item.delivery_id}:{item.attempts}",
+                  [item.delivery_id], delay=backoff)
 
 
 def refresh_pages(rt: Runtime, case_id: int) -> int:
@@ -215,7 +263,8 @@ def refresh_pages(rt: Runtime, case_id: int) -> int:
         pages = list(session.scalars(select(Delivery).where(
             Delivery.case_id == case_id, Delivery.kind == "page", Delivery.status == "sent",
             Delivery.provider_id.is_not(None))))
-        rendered = {page.id: render(rt, session, page, case, None).model_copy(update={"kind": "status"})
+        contact = session.get(Contact, case.contact_id)
+        rendered = {page.id: render(rt, session, page, case, None, contact).model_copy(update={"kind": "status"})
                     for page in pages}
         state = {"status": case.status, "acknowledged_by": case.acknowledged_by or "",
                  "acknowledged_at": case.acknowledged_at.isoformat() if case.acknowledged_at else ""}

@@ -114,8 +114,9 @@ class Recorder:
             execute(self.insert(THREAD_KEYS).on_conflict_do_nothing(index_elements=["channel", "key"]), self._keys)
         ids: dict[str, int] = {}
         if self._deliveries:
-            returned = execute(DELIVERIES.insert().returning(DELIVERIES.c.key, DELIVERIES.c.id,
-                                                             sort_by_parameter_order=True), self._deliveries)
+            # Matched by key, so the rows may come back in any order: SQLite cannot promise one, and asking
+            # for it makes SQLAlchemy insert a row per statement.
+            returned = execute(DELIVERIES.insert().returning(DELIVERIES.c.key, DELIVERIES.c.id), self._deliveries)
             ids = dict(returned.all())
         if self._events:
             insert_linked(self.connection, self._events)
