@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import timedelta
+from functools import lru_cache
 
 import numpy as np
 
@@ -32,19 +33,20 @@ _WORD = re.compile(r"\w+")
 _SEEDS = np.random.default_rng(20261123).integers(1, _PRIME, size=(2, BANDS * ROWS), dtype=np.int64)
 
 
-def minhash_keys(text: str) -> list[str]:
+@lru_cache(maxsize=1024)  # a batch asks for a text's keys when it prefetches and again when it routes
+def minhash_keys(text: str) -> tuple[str, ...]:
     """The banded MinHash keys of a text of at least MIN_WORDS words (none for shorter texts)."""
     words = _WORD.findall(text.casefold())
     if len(words) < MIN_WORDS:
-        return []
+        return ()
     shingles = {" ".join(words[start:start + SHINGLE]) for start in range(len(words) - SHINGLE + 1)}
     hashes = np.array([int.from_bytes(hashlib.blake2b(shingle.encode(), digest_size=7).digest(), "little")
                        for shingle in shingles], dtype=np.int64)
     # Both factors are reduced below 2**31 first, so the universal hash never overflows int64.
     mixed = (hashes[None, :] % 2_147_483_647 * (_SEEDS[0][:, None] % 2_147_483_647) + _SEEDS[1][:, None]) % _PRIME
     signature = mixed.min(axis=1).reshape(BANDS, ROWS)
-    return [f"{DUPLICATE_KEY}{band}:" + hashlib.blake2b(row.tobytes(), digest_size=8).hexdigest()
-            for band, row in enumerate(signature)]
+    return tuple(f"{DUPLICATE_KEY}{band}:" + hashlib.blake2b(row.tobytes(), digest_size=8).hexdigest()
+                 for band, row in enumerate(signature))
 
 
 def resolve_link(message: Message, lookup: CaseLookup, window: timedelta) -> ThreadMatch | None:

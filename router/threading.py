@@ -22,7 +22,7 @@ from frontdesk.models import Message, ThreadMatch
 from router.dedupe import minhash_keys, resolve_link
 from router.email_threads import CASE_REFERENCE, CASE_TOKEN, SUBJECT, resolve_email_thread
 from router.quoted import own_line_keys, quoted_line_keys
-from router.threads import CaseLookup, resolve_thread
+from router.threads import CaseLookup, resolve_thread, thread_keys
 
 # Reply and forward prefixes of common mail clients, by language, and list tags.
 _PREFIX = re.compile(
@@ -194,6 +194,20 @@ def resolve_case(message: Message, lookup: CaseLookup, window: timedelta) -> Thr
     if thread.case_id is None and thread.suggested_case_id is None:
         thread = resolve_link(message, lookup, window) or thread
     return thread.model_copy(update={"keys": keys + tuple(minhash_keys(message.text))})
+
+
+def asked_keys(message: Message) -> tuple[list[str], list[str]]:
+    """The keys `resolve_case` may look up for this message: (on its channel, on any channel).
+
+    A hint for stores that answer a batch of messages from one read; a key
+    missing here is still answered, from the store, so this only has to
+    cover the common questions.
+    """
+    channel_keys = [*thread_keys(message), *message.own_ids, *series_keys(message)]
+    subject = subject_key(message.subject)
+    channel_keys.extend([subject] if subject else [])
+    any_keys = [*quoted_line_keys(message.text, message.quoted), *minhash_keys(message.text)]
+    return channel_keys, any_keys
 
 
 def reference_keys(message: Message) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ from frontdesk.queue import OUTBOUND_BUFFER
 from frontdesk.store.cases import record_opt_out
 from frontdesk.store.recorder import Recorder
 from frontdesk.store.tables import RawPayload
+from router.threading import asked_keys
 from workers.escalation import StepJobs, begin_step, enqueue_step_jobs
 from workers.runtime import Runtime
 
@@ -88,8 +89,13 @@ def _route_together(rt: Runtime, message_ids: list[str]) -> BatchOutcome:
             .order_by(RawPayload.received_at, RawPayload.id).with_for_update(skip_locked=True)
         ).all()
         recorder = Recorder(session)
-        for raw in raws:
-            _route_one(rt, session, raw, recorder, outcome)
+        parsed = [(raw, message) for raw in raws if (message := _parse(session, raw, outcome)) is not None]
+        keys: set[str] = set()
+        for _, message in parsed:
+            keys.update(*asked_keys(message))
+        recorder.lookup.prefetch(keys, {(message.channel, message.sender.handle) for _, message in parsed})
+        for raw, message in parsed:
+            _route_one(rt, session, raw, message, recorder, outcome)
         ack_ids = recorder.flush()
         outcome.acks = list(ack_ids.values())
         for case_id, message_id in outcome.paging.items():
@@ -119,7 +125,8 @@ def _route_alone(rt: Runtime, message_id: str) -> BatchOutcome:
     return outcome
 
 
-def _route_one(rt: Runtime, session: Session, raw: RawPayload, recorder: Recorder, outcome: BatchOutcome) -> None:
+def _parse(session: Session, raw: RawPayload, outcome: BatchOutcome) -> Message | None:
+    """The payload's message, or None when there is nothing to route (ignored, quarantined, a delivery report)."""
     adapter = CHANNELS.get(raw.channel)
     inbound = RawInbound(id=raw.id, channel=raw.channel, external_id=raw.idempotency_key.split(":", 1)[1],
                          received_at=raw.received_at, body=raw.body, content_type=raw.content_type, meta=raw.meta)
@@ -131,17 +138,22 @@ def _route_one(rt: Runtime, session: Session, raw: RawPayload, recorder: Recorde
         raw.status, raw.error = "ignored", str(error)[:1000]
         outcome.ignored += 1
         outcome.count("messages_in", channel=raw.channel, result="ignored")
-        return
+        return None
     except MalformedPayloadError as error:
         _quarantine(raw, str(error)[:1000], outcome)
         if not getattr(adapter, "quarantine_opens_case", False):
-            return
+            return None
         message = unparsed_message(inbound, str(error))
     attach_report = getattr(adapter, "attach_report", None)
     if attach_report is not None and attach_report(session, message):
         raw.status = "routed"  # a delivery report: recorded on the delivery it reports on, no case of its own
         outcome.count("messages_in", channel=raw.channel, result="delivery_report")
-        return
+        return None
+    return message
+
+
+def _route_one(rt: Runtime, session: Session, raw: RawPayload, message: Message, recorder: Recorder,
+               outcome: BatchOutcome) -> None:
     decision = rt.router.route(message, recorder.lookup)
     if raw.status == "pending":
         raw.status = "routed"
@@ -149,7 +161,7 @@ def _route_one(rt: Runtime, session: Session, raw: RawPayload, recorder: Recorde
     outcome.count("routed", channel=message.channel, urgency=decision.urgency)
     if not opens_case(message, decision):
         index_public(session, message, decision.urgency, None, rt.settings)
-        return
+        return None
     sender = rt.senders.get(message.channel)
     target = sender.reply_target(message) if sender is not None else None
     recorded = recorder.record(message, decision, ack_target=target, ack_window=rt.settings.acknowledgments.window)

@@ -54,7 +54,7 @@ def test_a_short_identical_text_from_someone_else_is_only_suggested(store):
 def test_different_complaints_share_no_keys_and_short_texts_have_none():
     assert not set(minhash_keys(LONG)) & set(minhash_keys("The app crashes whenever I open the settings page "
                                                           "on my new phone after the update"))
-    assert minhash_keys("too short to say anything") == []
+    assert minhash_keys("too short to say anything") == ()
     assert minhash_keys(LONG) == minhash_keys(LONG.upper())
 
 

@@ -10,7 +10,7 @@ from frontdesk.audit.verify import verify_chains
 from frontdesk.errors import MalformedPayloadError
 from frontdesk.models import utcnow
 from frontdesk.queue import INTAKE_BUFFER
-from frontdesk.store.tables import Case, CaseEvent, Delivery, RawPayload
+from frontdesk.store.tables import Case, CaseEvent, Delivery, MessageRow, RawPayload
 
 
 
@@ -76,3 +76,37 @@ def test_a_message_that_breaks_its_batch_is_quarantined_alone(make_platform, rec
         assert len(session.scalars(select(Case.id)).all()) == 3
     assert sorted(r.json()["data"]["external_id"] for r in receiver.on("/ack")) == [
         "default:ok-0", "default:ok-1", "default:ok-2"]  # the rolled-back batch sent nothing twice
+
+
+LONG = ("I was charged twice for order 5521 and the second payment of 89 pounds has still not been refunded "
+        "after three weeks of emails")
+
+
+def test_a_later_batch_finds_what_earlier_batches_stored(make_platform, receiver, database_url):
+    """Answers a batch reads once up front (thread keys, near-duplicate bands, senders) are those the store
+    would give message by message, including for cases the same batch touches."""
+    platform = make_platform(database_url=database_url, channels=client(receiver.url))
+    for body in (message("s-1", "ann", "My order 1182 arrived broken.", "order-1182"),
+                 message("s-2", "bob", "The courier was rude to me at the door."),
+                 message("s-3", "cat", LONG)):
+        assert platform.post_message(body).status_code == 202
+    platform.work()
+    for body in (message("s-4", "ann", "Still waiting on a reply about it.", "order-1182"),  # thread key
+                 message("s-5", "bob", "And he threw the parcel over the fence."),  # the sender's open case
+                 message("s-6", "dan", LONG + "!"),  # the same long complaint from someone else: linked
+                 message("s-7", "eve", "A brand new problem with my account login."),  # nobody known
+                 message("s-8", "eve", "Forgot to say: it started yesterday.")):  # met earlier in this batch
+        assert platform.post_message(body).status_code == 202
+    platform.work()
+
+    with platform.runtime.sessions() as session:
+        case_of = {external: case for external, case in session.execute(
+            select(MessageRow.external_id, MessageRow.case_id))}
+        how = {row.data["message_id"]: row.data.get("thread") for row in session.scalars(
+            select(CaseEvent).where(CaseEvent.kind == "message_added"))}
+    assert case_of["default:s-4"] == case_of["default:s-1"]
+    assert case_of["default:s-5"] == case_of["default:s-2"]
+    assert case_of["default:s-6"] == case_of["default:s-3"]
+    assert case_of["default:s-8"] == case_of["default:s-7"] not in {case_of[f"default:s-{n}"] for n in (1, 2, 3)}
+    assert sorted(how.values()) == ["linked", "sender_open_case", "sender_open_case", "thread_key"]
+    assert verify_chains(platform.runtime.sessions).broken == []
