@@ -5,16 +5,23 @@ Templates are chosen by channel and urgency, most specific first:
 `ack/default`. Each defines the blocks `subject` and `body` (and optionally
 `html`). The operator's `acknowledgments.templates_dir` is searched before the
 bundled ones. HTML blocks are autoescaped; plain-text ones are not HTML.
+
+The choice for a (kind, channel, urgency) is kept for RECHECK_SECONDS: looking
+it up asks the loaders for up to five files, each a stat() of the disk, which
+cost more than rendering. An edited template shows within that time.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, StrictUndefined, TemplateNotFound
 from jinja2.sandbox import SandboxedEnvironment
 
 from frontdesk.models import Rendered
+
+RECHECK_SECONDS = 10.0
 
 
 class Templates:
@@ -28,6 +35,7 @@ class Templates:
             autoescape=lambda name: bool(name) and name.endswith((".html.j2", ".html")),
         )
         self.html_env = self.env.overlay(autoescape=True)
+        self._chosen: dict[tuple[str, str, str], tuple[float, object, object]] = {}
 
     def names_for(self, kind: str, channel: str, urgency: str) -> list[str]:
         """Candidate template names, most specific first."""
@@ -36,9 +44,9 @@ class Templates:
 
     def render(self, kind: str, channel: str, urgency: str, context: dict, **fields) -> Rendered:
         """Render the most specific template for (kind, channel, urgency) into a Rendered."""
-        template = self.env.select_template(self.names_for(kind, channel, urgency))
+        template, html_template = self._choose(kind, channel, urgency)
         blocks = self._blocks(template, context)
-        html = self._html(template.name, context)
+        html = html_template.render(context) if html_template is not None else None
         return Rendered(kind=kind, subject=" ".join(blocks["subject"].split()), text=blocks["body"].strip() + "\n",
                         html=html, **fields)
 
@@ -51,9 +59,15 @@ class Templates:
             for name in ("subject", "body")
         }
 
-    def _html(self, text_name: str, context: dict) -> str | None:
-        try:
-            template = self.html_env.get_template(text_name.replace(".txt.j2", ".html.j2"))
-        except TemplateNotFound:
-            return None
-        return template.render(context)
+    def _choose(self, kind: str, channel: str, urgency: str):
+        """The text template and its HTML sibling (or None) for these, as chosen at most RECHECK_SECONDS ago."""
+        key = (kind, channel, urgency)
+        chosen = self._chosen.get(key)
+        if chosen is None or time.monotonic() - chosen[0] > RECHECK_SECONDS:
+            template = self.env.select_template(self.names_for(kind, channel, urgency))
+            try:
+                html = self.html_env.get_template(template.name.replace(".txt.j2", ".html.j2"))
+            except TemplateNotFound:
+                html = None
+            chosen = self._chosen[key] = (time.monotonic(), template, html)
+        return chosen[1], chosen[2]
