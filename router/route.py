@@ -28,9 +28,10 @@ class Router:
         """Urgency and categories: the operator's rules when they fire, the shipped model for the rest."""
         return combine(message, self.rules.hits(message_text(message)), self.settings, self.model)
 
-    def route(self, message: Message, lookup: CaseLookup) -> Decision:
-        """The full decision for `message`, reading existing cases through `lookup`."""
-        classification = self.classify(message)
+    def route(self, message: Message, lookup: CaseLookup, classification: Classification | None = None) -> Decision:
+        """The full decision for `message`, reading existing cases through `lookup`; `classification`, when
+        given, is what `classify` said of it earlier (workers classify before taking the store's write lock)."""
+        classification = classification or self.classify(message)
         thread = resolve_case(message, lookup, self.settings.thread_window)
         acknowledge, why = self._should_acknowledge(message, classification)
         page = classification.urgency in self.settings.page_urgencies and not (message.flags & NO_ACK_FLAGS)

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from channels.registry import CHANNELS
 from frontdesk.errors import MalformedPayloadError, UnsupportedEventError
 from frontdesk.mentions.store import index_public, opens_case
-from frontdesk.models import FLAG_UNPARSED, Contact, Message, RawInbound, utcnow
+from frontdesk.models import FLAG_UNPARSED, Classification, Contact, Message, RawInbound, utcnow
 from frontdesk.queue import OUTBOUND_BUFFER
 from frontdesk.store.cases import record_opt_out
 from frontdesk.store.recorder import Recorder
@@ -83,19 +83,26 @@ def route_batch(rt: Runtime, message_ids: list[str]) -> BatchOutcome:
 
 def _route_together(rt: Runtime, message_ids: list[str]) -> BatchOutcome:
     outcome = BatchOutcome()
+    reads = _read_ahead(rt, message_ids)
     with rt.sessions.begin() as session:
         raws = session.scalars(
             select(RawPayload).where(RawPayload.id.in_(message_ids), RawPayload.status == "pending")
             .order_by(RawPayload.received_at, RawPayload.id).with_for_update(skip_locked=True)
+            .options(defer(RawPayload.body))  # read ahead already; loaded only for a payload that was not
         ).all()
         recorder = Recorder(session)
-        parsed = [(raw, message) for raw in raws if (message := _parse(session, raw, outcome)) is not None]
+        parsed = []
+        for raw in raws:
+            read = reads.get(raw.id) or _read(rt, _inbound(raw))
+            message = _settle_read(session, raw, read, outcome)
+            if message is not None:
+                parsed.append((raw, message, read.classification))
         keys: set[str] = set()
-        for _, message in parsed:
+        for _, message, _ in parsed:
             keys.update(*asked_keys(message))
-        recorder.lookup.prefetch(keys, {(message.channel, message.sender.handle) for _, message in parsed})
-        for raw, message in parsed:
-            _route_one(rt, session, raw, message, recorder, outcome)
+        recorder.lookup.prefetch(keys, {(message.channel, message.sender.handle) for _, message, _ in parsed})
+        for raw, message, classification in parsed:
+            _route_one(rt, session, raw, message, classification, recorder, outcome)
         ack_ids = recorder.flush()
         outcome.acks = list(ack_ids.values())
         for case_id, message_id in outcome.paging.items():
@@ -103,6 +110,64 @@ def _route_together(rt: Runtime, message_ids: list[str]) -> BatchOutcome:
             if jobs is not None:
                 outcome.steps.append(jobs)
     return outcome
+
+
+@dataclass(frozen=True)
+class _Read:
+    """A payload parsed and classified: its message (None when there is none to route) and why it is not a
+    clean one (an unsupported event, a malformed payload)."""
+
+    message: Message | None
+    error: UnsupportedEventError | MalformedPayloadError | None
+    classification: Classification | None
+
+
+def _read_ahead(rt: Runtime, message_ids: list[str]) -> dict[str, _Read]:
+    """Parse and classify the batch's pending payloads before its write transaction begins: pure work, and
+    on SQLite the transaction holds the only write lock, which another worker is waiting for."""
+    with rt.sessions() as session:
+        inbounds = [_inbound(raw) for raw in session.scalars(
+            select(RawPayload).where(RawPayload.id.in_(message_ids), RawPayload.status == "pending"))]
+    return {inbound.id: _read(rt, inbound) for inbound in inbounds}
+
+
+def _inbound(raw: RawPayload) -> RawInbound:
+    return RawInbound(id=raw.id, channel=raw.channel, external_id=raw.idempotency_key.split(":", 1)[1],
+                      received_at=raw.received_at, body=raw.body, content_type=raw.content_type, meta=raw.meta)
+
+
+def _read(rt: Runtime, inbound: RawInbound) -> _Read:
+    adapter = CHANNELS.get(inbound.channel)
+    try:
+        if adapter is None:
+            raise MalformedPayloadError(f"no channel {inbound.channel!r} is registered")
+        message, error = adapter.parse(inbound), None
+    except UnsupportedEventError as unsupported:
+        return _Read(None, unsupported, None)
+    except MalformedPayloadError as malformed:
+        if not getattr(adapter, "quarantine_opens_case", False):
+            return _Read(None, malformed, None)
+        message, error = unparsed_message(inbound, str(malformed)), malformed
+    return _Read(message, error, rt.router.classify(message))
+
+
+def _settle_read(session: Session, raw: RawPayload, read: _Read, outcome: BatchOutcome) -> Message | None:
+    """Record what reading the payload found; returns the message to route, if there is one."""
+    if isinstance(read.error, UnsupportedEventError):
+        raw.status, raw.error = "ignored", str(read.error)[:1000]
+        outcome.ignored += 1
+        outcome.count("messages_in", channel=raw.channel, result="ignored")
+        return None
+    if read.error is not None:
+        _quarantine(raw, str(read.error)[:1000], outcome)
+    if read.message is None:
+        return None
+    attach_report = getattr(CHANNELS.get(raw.channel), "attach_report", None)
+    if attach_report is not None and attach_report(session, read.message):
+        raw.status = "routed"  # a delivery report: recorded on the delivery it reports on, no case of its own
+        outcome.count("messages_in", channel=raw.channel, result="delivery_report")
+        return None
+    return read.message
 
 
 def _route_alone(rt: Runtime, message_id: str) -> BatchOutcome:
@@ -125,36 +190,9 @@ def _route_alone(rt: Runtime, message_id: str) -> BatchOutcome:
     return outcome
 
 
-def _parse(session: Session, raw: RawPayload, outcome: BatchOutcome) -> Message | None:
-    """The payload's message, or None when there is nothing to route (ignored, quarantined, a delivery report)."""
-    adapter = CHANNELS.get(raw.channel)
-    inbound = RawInbound(id=raw.id, channel=raw.channel, external_id=raw.idempotency_key.split(":", 1)[1],
-                         received_at=raw.received_at, body=raw.body, content_type=raw.content_type, meta=raw.meta)
-    try:
-        if adapter is None:
-            raise MalformedPayloadError(f"no channel {raw.channel!r} is registered")
-        message = adapter.parse(inbound)
-    except UnsupportedEventError as error:
-        raw.status, raw.error = "ignored", str(error)[:1000]
-        outcome.ignored += 1
-        outcome.count("messages_in", channel=raw.channel, result="ignored")
-        return None
-    except MalformedPayloadError as error:
-        _quarantine(raw, str(error)[:1000], outcome)
-        if not getattr(adapter, "quarantine_opens_case", False):
-            return None
-        message = unparsed_message(inbound, str(error))
-    attach_report = getattr(adapter, "attach_report", None)
-    if attach_report is not None and attach_report(session, message):
-        raw.status = "routed"  # a delivery report: recorded on the delivery it reports on, no case of its own
-        outcome.count("messages_in", channel=raw.channel, result="delivery_report")
-        return None
-    return message
-
-
-def _route_one(rt: Runtime, session: Session, raw: RawPayload, message: Message, recorder: Recorder,
-               outcome: BatchOutcome) -> None:
-    decision = rt.router.route(message, recorder.lookup)
+def _route_one(rt: Runtime, session: Session, raw: RawPayload, message: Message,
+               classification: Classification | None, recorder: Recorder, outcome: BatchOutcome) -> None:
+    decision = rt.router.route(message, recorder.lookup, classification)
     if raw.status == "pending":
         raw.status = "routed"
     outcome.routed += 1

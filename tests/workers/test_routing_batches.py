@@ -110,3 +110,31 @@ def test_a_later_batch_finds_what_earlier_batches_stored(make_platform, receiver
     assert case_of["default:s-8"] == case_of["default:s-7"] not in {case_of[f"default:s-{n}"] for n in (1, 2, 3)}
     assert sorted(how.values()) == ["linked", "sender_open_case", "sender_open_case", "thread_key"]
     assert verify_chains(platform.runtime.sessions).broken == []
+
+
+def test_a_payload_another_worker_routes_while_the_batch_reads_ahead_is_routed_once(
+        make_platform, receiver, database_url, monkeypatch):
+    """Parsing and classifying happen before the batch's transaction; what counts is the payload's state
+    inside it, so a payload routed meanwhile by another worker is left alone."""
+    import workers.routing as routing
+
+    platform = make_platform(database_url=database_url, channels=client(receiver.url))
+    for n in range(3):
+        assert platform.post_message(message(f"r-{n}", f"reader-{n}", f"Parcel {n} never arrived.")).status_code == 202
+    read_ahead = routing._read_ahead
+
+    def and_meanwhile(rt, message_ids):
+        reads = read_ahead(rt, message_ids)
+        with rt.sessions.begin() as session:  # "another worker" takes the first payload
+            first = session.scalars(select(RawPayload).where(RawPayload.channel == "api")
+                                    .order_by(RawPayload.received_at)).first()
+            first.status = "routed"
+        return reads
+
+    monkeypatch.setattr(routing, "_read_ahead", and_meanwhile)
+    platform.work()
+
+    with platform.runtime.sessions() as session:
+        routed = session.scalars(select(MessageRow.external_id)).all()
+    assert sorted(routed) == ["default:r-1", "default:r-2"]
+    assert sorted(r.json()["data"]["external_id"] for r in receiver.on("/ack")) == ["default:r-1", "default:r-2"]
