@@ -125,13 +125,15 @@ class _Read:
 def _read_ahead(rt: Runtime, message_ids: list[str]) -> dict[str, _Read]:
     """Parse and classify the batch's pending payloads before its write transaction begins: pure work, and
     on SQLite the transaction holds the only write lock, which another worker is waiting for."""
-    with rt.sessions() as session:
-        inbounds = [_inbound(raw) for raw in session.scalars(
-            select(RawPayload).where(RawPayload.id.in_(message_ids), RawPayload.status == "pending"))]
+    raws = RawPayload.__table__
+    with rt.sessions() as session:  # plain rows: nothing here is changed
+        inbounds = [_inbound(raw) for raw in session.execute(
+            select(raws).where(raws.c.id.in_(message_ids), raws.c.status == "pending"))]
     return {inbound.id: _read(rt, inbound) for inbound in inbounds}
 
 
-def _inbound(raw: RawPayload) -> RawInbound:
+def _inbound(raw) -> RawInbound:
+    """The channel adapter's view of a stored payload (an ORM row or a plain one)."""
     return RawInbound(id=raw.id, channel=raw.channel, external_id=raw.idempotency_key.split(":", 1)[1],
                       received_at=raw.received_at, body=raw.body, content_type=raw.content_type, meta=raw.meta)
 
