@@ -17,4 +17,5 @@ def thresholds_from(settings: ClassifierSettings) -> Thresholds:
 
 def build_router(settings: RouterSettings, acknowledgments: AcknowledgmentSettings) -> Router:
     """The router with the shipped model behind the operator's rules."""
-    return Router(settings, acknowledgments, model=partial(classifier.classify, thresholds=thresholds_from(settings.classifier)))
+    return Router(settings, acknowledgments,
+                  model=partial(classifier.classify_many, thresholds=thresholds_from(settings.classifier)))

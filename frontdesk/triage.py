@@ -20,6 +20,7 @@ from contextlib import nullcontext
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from itertools import islice
 from pathlib import Path
 from typing import IO
 
@@ -238,19 +239,30 @@ def triage(items: Iterator[Item], router, out: IO[str], tick=None) -> dict[str, 
     """
     cases = MemoryCases()
     counts: dict[str, int] = {}
-    for count, item in enumerate(items, 1):
+    for count, (item, classification) in enumerate(_classified(items, router), 1):
         if item.message is None:
             case_id, cases.next_id = cases.next_id, cases.next_id + 1
             line = {"input_id": item.input_id, "case_id": case_id, "urgency": "normal", "categories": [],
                     "reasons": [{"source": "policy", "name": "unparsed", "detail": item.error}]}
         else:
-            decision = router.route(item.message, cases)
+            decision = router.route(item.message, cases, classification)
             line = decision_line(item.input_id, cases.record(item.message, decision), decision)
         counts[line["urgency"]] = counts.get(line["urgency"], 0) + 1
         out.write(json.dumps(line, ensure_ascii=False) + "\n")
         if tick is not None and count % 1000 == 0:
             tick(count)
     return counts
+
+
+CLASSIFY_AHEAD = 256  # items classified together: the model vectorises, and memory stays bounded
+
+
+def _classified(items: Iterator[Item], router) -> Iterator[tuple[Item, object]]:
+    """Each item with its classification (None for an unparsed one), classified CLASSIFY_AHEAD at a time."""
+    while chunk := list(islice(items, CLASSIFY_AHEAD)):
+        judged = iter(router.classify_many([item.message for item in chunk if item.message is not None]))
+        for item in chunk:
+            yield item, (next(judged) if item.message is not None else None)
 
 
 def open_items(input_format: str, path: Path, handle: IO[bytes] | None) -> Iterator[Item]:

@@ -18,7 +18,9 @@ from frontdesk.models import FLAG_UNPARSED, URGENCY_RANK, Classification, Messag
 from router.rules import RuleHit
 
 
-Model = Callable[[str, "str | None"], Classification]
+# The model judges many messages at once, each a (text, subject) pair, and answers in order: one call per
+# batch lets it vectorise.
+Model = Callable[[list[tuple[str, "str | None"]]], list[Classification]]
 
 
 def message_text(message: Message) -> str:
@@ -26,9 +28,10 @@ def message_text(message: Message) -> str:
     return f"{message.subject}\n{message.text}" if message.subject else message.text
 
 
-def combine(message: Message, hits: list[RuleHit], settings: RouterSettings, judge: Model | None) -> Classification:
-    """Rules first, the model for the rest, the configured default when there is no model or it is off."""
-    model = judge(message.text, message.subject) if judge is not None and settings.classifier.enabled else None
+def combine(message: Message, hits: list[RuleHit], settings: RouterSettings, model: Classification | None
+            ) -> Classification:
+    """Rules first, the model's judgement (None when there is no model or it is off) for the rest, the
+    configured default when there is neither."""
     rule_categories: list[str] = []
     for hit in hits:
         rule_categories.extend(c for c in hit.rule.categories if c not in rule_categories)

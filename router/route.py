@@ -18,7 +18,8 @@ class Router:
     """Decides, for one message at a time, its case and urgency and whether to acknowledge and page."""
 
     def __init__(self, settings: RouterSettings, acknowledgments: AcknowledgmentSettings, model: Model | None = None):
-        """`model(text, subject)` judges what no rule decided; frontdesk.judging.build_router supplies the shipped one."""
+        """`model([(text, subject), …])` judges what no rule decided; frontdesk.judging.build_router supplies the
+        shipped one."""
         self.settings = settings
         self.acknowledgments = acknowledgments
         self.rules = RuleSet(settings.rules)
@@ -26,7 +27,14 @@ class Router:
 
     def classify(self, message: Message) -> Classification:
         """Urgency and categories: the operator's rules when they fire, the shipped model for the rest."""
-        return combine(message, self.rules.hits(message_text(message)), self.settings, self.model)
+        return self.classify_many([message])[0]
+
+    def classify_many(self, messages: list[Message]) -> list[Classification]:
+        """`classify` for many messages, in order, with one call of the model."""
+        judged = (self.model([(message.text, message.subject) for message in messages])
+                  if self.model is not None and self.settings.classifier.enabled and messages else [None] * len(messages))
+        return [combine(message, self.rules.hits(message_text(message)), self.settings, model)
+                for message, model in zip(messages, judged)]
 
     def route(self, message: Message, lookup: CaseLookup, classification: Classification | None = None) -> Decision:
         """The full decision for `message`, reading existing cases through `lookup`; `classification`, when

@@ -11,7 +11,7 @@ are touched, so a re-run of the same ids does nothing twice.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -93,7 +93,7 @@ def _route_together(rt: Runtime, message_ids: list[str]) -> BatchOutcome:
         recorder = Recorder(session)
         parsed = []
         for raw in raws:
-            read = reads.get(raw.id) or _read(rt, _inbound(raw))
+            read = reads.get(raw.id) or _read(_inbound(raw))
             message = _settle_read(session, raw, read, outcome)
             if message is not None:
                 parsed.append((raw, message, read.classification))
@@ -129,7 +129,10 @@ def _read_ahead(rt: Runtime, message_ids: list[str]) -> dict[str, _Read]:
     with rt.sessions() as session:  # plain rows: nothing here is changed
         inbounds = [_inbound(raw) for raw in session.execute(
             select(raws).where(raws.c.id.in_(message_ids), raws.c.status == "pending"))]
-    return {inbound.id: _read(rt, inbound) for inbound in inbounds}
+    reads = [_read(inbound) for inbound in inbounds]
+    judged = iter(rt.router.classify_many([read.message for read in reads if read.message is not None]))
+    return {inbound.id: read if read.message is None else replace(read, classification=next(judged))
+            for inbound, read in zip(inbounds, reads)}
 
 
 def _inbound(raw) -> RawInbound:
@@ -138,7 +141,8 @@ def _inbound(raw) -> RawInbound:
                       received_at=raw.received_at, body=raw.body, content_type=raw.content_type, meta=raw.meta)
 
 
-def _read(rt: Runtime, inbound: RawInbound) -> _Read:
+def _read(inbound: RawInbound) -> _Read:
+    """Parse a payload (the classification is added by the caller, for many at once)."""
     adapter = CHANNELS.get(inbound.channel)
     try:
         if adapter is None:
@@ -150,7 +154,7 @@ def _read(rt: Runtime, inbound: RawInbound) -> _Read:
         if not getattr(adapter, "quarantine_opens_case", False):
             return _Read(None, malformed, None)
         message, error = unparsed_message(inbound, str(malformed)), malformed
-    return _Read(message, error, rt.router.classify(message))
+    return _Read(message, error, None)
 
 
 def _settle_read(session: Session, raw: RawPayload, read: _Read, outcome: BatchOutcome) -> Message | None:
