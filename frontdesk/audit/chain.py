@@ -107,7 +107,7 @@ def insert_linked(connection, rows: list[dict]) -> None:
     """
     for row, seq, previous, hashed in _link(connection, _by_case(rows, itemgetter("case_id")), itemgetter("digest")):
         row.update(seq=seq, prev_hash=previous, hash=hashed)
-    connection.execute(CaseEvent.__table__.insert(), rows)
+    connection.execute(_INSERT_EVENTS, rows)
 
 
 @event.listens_for(Session, "before_commit")
@@ -126,6 +126,7 @@ def _link_pending(session: Session) -> None:
 
 
 _CASES = Case.__table__
+_INSERT_EVENTS = CaseEvent.__table__.insert()
 # Heads are read (and on PostgreSQL locked) in ascending case order in one statement, and written in one
 # executemany: two round trips per commit, however many cases it touched.
 _READ_HEADS = (select(_CASES.c.id, _CASES.c.event_seq, _CASES.c.chain_head)

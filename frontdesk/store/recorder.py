@@ -36,6 +36,9 @@ SET_EMAIL = update(CONTACTS).where(CONTACTS.c.id == bindparam("contact")).values
 CASE_STATE = select(CASES.c.id, CASES.c.status, CASES.c.urgency, CASES.c.categories, CASES.c.acknowledged_at,
                     CASES.c.escalation_step, CASES.c.last_message_at, CASES.c.merged_into
                     ).where(CASES.c.id == bindparam("case")).with_for_update()
+INSERT_CONTACT, INSERT_IDENTITY, INSERT_CASE, INSERT_MESSAGES = (
+    CONTACTS.insert(), IDENTITIES.insert(), CASES.insert(), MESSAGES.insert())
+INSERT_DELIVERIES = DELIVERIES.insert().returning(DELIVERIES.c.key, DELIVERIES.c.id)
 ADD_MESSAGE = update(CASES).where(CASES.c.id == bindparam("case")).values(message_count=CASES.c.message_count + 1)
 LIVE_ACK = select(DELIVERIES.c.id).where(
     DELIVERIES.c.case_id == bindparam("case"), DELIVERIES.c.kind == "ack", DELIVERIES.c.recipient == bindparam("to"),
@@ -109,7 +112,7 @@ class Recorder:
         """Write everything collected; returns the new deliveries' ids by key."""
         execute = self.connection.execute
         if self._messages:
-            execute(MESSAGES.insert(), self._messages)
+            execute(INSERT_MESSAGES, self._messages)
         if self._keys:
             # A key already leading to a case keeps leading there.
             execute(self.insert(THREAD_KEYS).on_conflict_do_nothing(index_elements=["channel", "key"]), self._keys)
@@ -117,7 +120,7 @@ class Recorder:
         if self._deliveries:
             # Matched by key, so the rows may come back in any order: SQLite cannot promise one, and asking
             # for it makes SQLAlchemy insert a row per statement.
-            returned = execute(DELIVERIES.insert().returning(DELIVERIES.c.key, DELIVERIES.c.id), self._deliveries)
+            returned = execute(INSERT_DELIVERIES, self._deliveries)
             ids = dict(returned.all())
         if self._events:
             insert_linked(self.connection, self._events)
@@ -137,9 +140,9 @@ class Recorder:
             row = self.connection.execute(IDENTITY, {"channel": message.channel, "handle": message.sender.handle}).first()
             known = (row.contact_id, bool(row.email)) if row is not None else None
         if known is None:
-            contact_id = self.connection.execute(CONTACTS.insert(), {
+            contact_id = self.connection.execute(INSERT_CONTACT, {
                 "name": message.sender.name, "email": email, "created_at": utcnow()}).inserted_primary_key[0]
-            self.connection.execute(IDENTITIES.insert(), {
+            self.connection.execute(INSERT_IDENTITY, {
                 "contact_id": contact_id, "channel": message.channel, "handle": message.sender.handle,
                 "verified": message.sender.email_verified, "linked_by": "channel"})
             known = (contact_id, bool(email))
@@ -157,7 +160,7 @@ class Recorder:
         urgency, now = decision.urgency, utcnow()
         categories = list(decision.classification.categories)
         reasons = [reason.model_dump() for reason in decision.reasons]
-        case_id = self.connection.execute(CASES.insert(), {
+        case_id = self.connection.execute(INSERT_CASE, {
             "status": "open", "urgency": urgency, "categories": categories, "reasons": reasons,
             "channel": message.channel, "contact_id": contact_id, "subject": message.subject, "opened_at": now,
             "updated_at": now, "last_message_at": message.received_at, "message_count": 1,
