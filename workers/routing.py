@@ -101,6 +101,8 @@ def _route_together(rt: Runtime, message_ids: list[str]) -> BatchOutcome:
         for _, message, _ in parsed:
             keys.update(*asked_keys(message))
         recorder.lookup.prefetch(keys, {(message.channel, message.sender.handle) for _, message, _ in parsed})
+        # Every message but a public mention opens or joins a case, so its sender will be a contact.
+        recorder.add_senders([message.sender for _, message, _ in parsed if not message.public])
         for raw, message, classification in parsed:
             _route_one(rt, session, raw, message, classification, recorder, outcome)
         ack_ids = recorder.flush()

@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from frontdesk.audit.chain import event_row, insert_linked
-from frontdesk.models import FLAG_UNPARSED, URGENCY_RANK, Decision, Message, utcnow
+from frontdesk.models import FLAG_UNPARSED, URGENCY_RANK, Contact, Decision, Message, utcnow
 from frontdesk.store.cases import merge_proven_cases
 from frontdesk.store.lookup import SqlCaseLookup
 from frontdesk.store.tables import Case, Contact, ContactIdentity, Delivery, MessageRow, ThreadKey
@@ -39,6 +39,7 @@ CASE_STATE = select(CASES.c.id, CASES.c.status, CASES.c.urgency, CASES.c.categor
 INSERT_CONTACT, INSERT_IDENTITY, INSERT_CASE, INSERT_MESSAGES = (
     CONTACTS.insert(), IDENTITIES.insert(), CASES.insert(), MESSAGES.insert())
 INSERT_DELIVERIES = DELIVERIES.insert().returning(DELIVERIES.c.key, DELIVERIES.c.id)
+INSERT_CONTACTS = CONTACTS.insert().returning(CONTACTS.c.id, CONTACTS.c.name, CONTACTS.c.email)
 ADD_MESSAGE = update(CASES).where(CASES.c.id == bindparam("case")).values(message_count=CASES.c.message_count + 1)
 LIVE_ACK = select(DELIVERIES.c.id).where(
     DELIVERIES.c.case_id == bindparam("case"), DELIVERIES.c.kind == "ack", DELIVERIES.c.recipient == bindparam("to"),
@@ -78,7 +79,8 @@ class Recorder:
         self.lookup = BatchLookup(session, self)
         self.pending_keys: dict[tuple[str, str], int] = {}
         self.pending_by_key: dict[str, list[int]] = {}  # the same keys, on any channel
-        self.contacts: dict[tuple[str, str], tuple[int, bool]] = {}  # senders met in this batch
+        self.contacts: dict[tuple[str, str], tuple[int, bool]] = {}  # contacts of senders met in this batch
+        self.recorded: set[tuple[str, str]] = set()  # senders with a message recorded in this batch
         self.last_message_at: dict[int, object] = {}  # cases this batch added a message to
         self._acknowledged: set[tuple[int, str]] = set()
         self._messages: list[dict] = []
@@ -95,6 +97,7 @@ class Recorder:
         """
         contact_id = self._contact(message)
         case, new_case = self._case(message, decision, contact_id)
+        self.recorded.add((message.channel, message.sender.handle))
         if decision.thread.merge_case_ids:
             self._merge(case.id, decision)
         self._store_message(message, decision, case.id, contact_id)
@@ -129,6 +132,32 @@ class Recorder:
         self.pending_by_key.clear()
         self.lookup.forget()
         return ids
+
+    def add_senders(self, senders: list[Contact]) -> None:
+        """Create, in two statements, the contacts and identities of these senders that neither the store
+        (as prefetched by `lookup`) nor this batch knows yet. For senders whose messages will be recorded
+        whatever the router decides; `record` creates the others one at a time."""
+        new: dict[tuple[str, str], Contact] = {}
+        for sender in senders:
+            handle = (sender.channel, sender.handle)
+            if handle not in self.contacts and handle not in new and self.lookup.known_identity(*handle) is None:
+                new[handle] = sender
+        if not new:
+            return
+        now = utcnow()
+        rows = [{"name": sender.name, "email": sender.email, "created_at": now} for sender in new.values()]
+        # Rows with the same name and email are alike, so ids are handed out by (name, email): whatever
+        # order the store returns them in (SQLite promises none), each sender gets a contact of its own.
+        ids: dict[tuple, list[int]] = {}
+        for row in self.connection.execute(INSERT_CONTACTS, rows):
+            ids.setdefault((row.name, row.email), []).append(row.id)
+        identities = []
+        for handle, sender in new.items():
+            contact_id = ids[(sender.name, sender.email)].pop()
+            self.contacts[handle] = (contact_id, bool(sender.email))
+            identities.append({"contact_id": contact_id, "channel": sender.channel, "handle": sender.handle,
+                               "verified": sender.email_verified, "linked_by": "channel"})
+        self.connection.execute(INSERT_IDENTITY, identities)
 
     def _contact(self, message: Message) -> int:
         handle = (message.channel, message.sender.handle)
@@ -327,8 +356,8 @@ class BatchLookup(SqlCaseLookup):
         return known.identities.get((channel, handle))
 
     def open_case_for_sender(self, channel, handle, since):
-        """See SqlCaseLookup; a sender the store does not know and this batch has not met has no case."""
-        if self.known_identity(channel, handle) is None and (channel, handle) not in self.recorder.contacts:
+        """See SqlCaseLookup; a sender the store did not know and this batch has not recorded has no case."""
+        if self.known_identity(channel, handle) is None and (channel, handle) not in self.recorder.recorded:
             return None
         return super().open_case_for_sender(channel, handle, since)
 

@@ -10,7 +10,7 @@ from frontdesk.audit.verify import verify_chains
 from frontdesk.errors import MalformedPayloadError
 from frontdesk.models import utcnow
 from frontdesk.queue import INTAKE_BUFFER
-from frontdesk.store.tables import Case, CaseEvent, Delivery, MessageRow, RawPayload
+from frontdesk.store.tables import Case, CaseEvent, Contact, ContactIdentity, Delivery, MessageRow, RawPayload
 
 
 
@@ -138,3 +138,27 @@ def test_a_payload_another_worker_routes_while_the_batch_reads_ahead_is_routed_o
         routed = session.scalars(select(MessageRow.external_id)).all()
     assert sorted(routed) == ["default:r-1", "default:r-2"]
     assert sorted(r.json()["data"]["external_id"] for r in receiver.on("/ack")) == ["default:r-1", "default:r-2"]
+
+
+def test_new_senders_of_one_batch_each_get_a_contact_of_their_own(make_platform, receiver, database_url):
+    """A batch creates its new senders' contacts in one statement; senders alike in name and email still
+    get one contact each, tied to their own identity and case."""
+    platform = make_platform(database_url=database_url, channels=client(receiver.url))
+    bodies = [message(f"n-{n}", f"same-{n}", f"Order {n} is missing an item.") for n in range(3)]
+    bodies = [body | {"sender": {"handle": body["sender"]["handle"], "name": "Same"}} for body in bodies]
+    bodies.append(message("n-3", "same-0", "Adding my email this time.")
+                  | {"sender": {"handle": "same-0", "name": "Same", "email": "same0@example.org"}})
+    for body in bodies:
+        assert platform.post_message(body).status_code == 202
+    platform.work()
+
+    with platform.runtime.sessions() as session:
+        identities = dict(session.execute(select(ContactIdentity.handle, ContactIdentity.contact_id)).all())
+        case_contacts = dict(session.execute(select(MessageRow.external_id, Case.contact_id)
+                                             .join(Case, Case.id == MessageRow.case_id)).all())
+        emails = dict(session.execute(select(Contact.id, Contact.email)).all())
+    assert len(set(identities.values())) == 3 == len(emails)
+    for n in range(3):
+        assert case_contacts[f"default:n-{n}"] == identities[f"default:same-{n}"]
+    assert case_contacts["default:n-3"] == identities["default:same-0"]
+    assert emails[identities["default:same-0"]] == "same0@example.org"
