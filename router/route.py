@@ -31,8 +31,8 @@ class Router:
 
     def classify_many(self, messages: list[Message]) -> list[Classification]:
         """`classify` for many messages, in order, with one call of the model."""
-        judged = (self.model([(message.text, message.subject) for message in messages])
-                  if self.model is not None and self.settings.classifier.enabled and messages else [None] * len(messages))
+        judging = self.model is not None and self.settings.classifier.enabled and messages
+        judged = self.model([(m.text, m.subject) for m in messages]) if judging else [None] * len(messages)
         return [combine(message, self.rules.hits(message_text(message)), self.settings, model)
                 for message, model in zip(messages, judged)]
 

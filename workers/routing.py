@@ -13,9 +13,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
 from channels.registry import CHANNELS
 from frontdesk.errors import MalformedPayloadError, UnsupportedEventError
@@ -44,6 +44,7 @@ class BatchOutcome:
     paging: dict[int, str] = field(default_factory=dict)  # case -> the message that starts its paging
     counts: list[tuple[str, dict]] = field(default_factory=list)  # metrics, counted once the batch commits
     latencies: list[tuple[float, str]] = field(default_factory=list)
+    statuses: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # payload -> (status, error)
 
     def add(self, other: "BatchOutcome") -> None:
         """Fold in the outcome of another committed transaction."""
@@ -85,15 +86,11 @@ def _route_together(rt: Runtime, message_ids: list[str]) -> BatchOutcome:
     outcome = BatchOutcome()
     reads = _read_ahead(rt, message_ids)
     with rt.sessions.begin() as session:
-        raws = session.scalars(
-            select(RawPayload).where(RawPayload.id.in_(message_ids), RawPayload.status == "pending")
-            .order_by(RawPayload.received_at, RawPayload.id).with_for_update(skip_locked=True)
-            .options(defer(RawPayload.body))  # read ahead already; loaded only for a payload that was not
-        ).all()
+        raws = session.execute(_PENDING_RAWS, {"ids": message_ids}).all()
         recorder = Recorder(session)
         parsed = []
         for raw in raws:
-            read = reads.get(raw.id) or _read(_inbound(raw))
+            read = reads.get(raw.id) or _read(_inbound(session.execute(_RAW, {"id": raw.id}).one()))
             message = _settle_read(session, raw, read, outcome)
             if message is not None:
                 parsed.append((raw, message, read.classification))
@@ -106,12 +103,29 @@ def _route_together(rt: Runtime, message_ids: list[str]) -> BatchOutcome:
         for raw, message, classification in parsed:
             _route_one(rt, session, raw, message, classification, recorder, outcome)
         ack_ids = recorder.flush()
+        _write_statuses(session, outcome)
         outcome.acks = list(ack_ids.values())
         for case_id, message_id in outcome.paging.items():
             jobs = begin_step(rt, session, case_id, 0, message_id)
             if jobs is not None:
                 outcome.steps.append(jobs)
     return outcome
+
+
+_RAWS = RawPayload.__table__
+# Locked and read without their bodies, which were read ahead; statuses are written in one executemany.
+_PENDING_RAWS = (select(_RAWS.c.id, _RAWS.c.channel).where(_RAWS.c.id.in_(bindparam("ids", expanding=True)),
+                                                         _RAWS.c.status == "pending")
+                 .order_by(_RAWS.c.received_at, _RAWS.c.id).with_for_update(skip_locked=True))
+_RAW = select(_RAWS).where(_RAWS.c.id == bindparam("id"))
+_SET_STATUS = (update(_RAWS).where(_RAWS.c.id == bindparam("raw"))
+               .values(status=bindparam("status"), error=bindparam("error")))
+
+
+def _write_statuses(session: Session, outcome: BatchOutcome) -> None:
+    if outcome.statuses:
+        session.connection().execute(_SET_STATUS, [{"raw": raw, "status": status, "error": error}
+                                                   for raw, (status, error) in outcome.statuses.items()])
 
 
 @dataclass(frozen=True)
@@ -159,10 +173,10 @@ def _read(inbound: RawInbound) -> _Read:
     return _Read(message, error, None)
 
 
-def _settle_read(session: Session, raw: RawPayload, read: _Read, outcome: BatchOutcome) -> Message | None:
-    """Record what reading the payload found; returns the message to route, if there is one."""
+def _settle_read(session: Session, raw, read: _Read, outcome: BatchOutcome) -> Message | None:
+    """Record what reading the payload (id, channel) found; returns the message to route, if there is one."""
     if isinstance(read.error, UnsupportedEventError):
-        raw.status, raw.error = "ignored", str(read.error)[:1000]
+        outcome.statuses[raw.id] = ("ignored", str(read.error)[:1000])
         outcome.ignored += 1
         outcome.count("messages_in", channel=raw.channel, result="ignored")
         return None
@@ -172,7 +186,7 @@ def _settle_read(session: Session, raw: RawPayload, read: _Read, outcome: BatchO
         return None
     attach_report = getattr(CHANNELS.get(raw.channel), "attach_report", None)
     if attach_report is not None and attach_report(session, read.message):
-        raw.status = "routed"  # a delivery report: recorded on the delivery it reports on, no case of its own
+        outcome.statuses[raw.id] = ("routed", None)  # a delivery report: recorded on the delivery it reports on
         outcome.count("messages_in", channel=raw.channel, result="delivery_report")
         return None
     return read.message
@@ -192,17 +206,16 @@ def _route_alone(rt: Runtime, message_id: str) -> BatchOutcome:
             break
     outcome = BatchOutcome()
     with rt.sessions.begin() as session:
-        raw = session.get(RawPayload, message_id)
-        if raw is not None and raw.status == "pending":
+        for raw in session.execute(_PENDING_RAWS, {"ids": [message_id]}):
             _quarantine(raw, why, outcome)
+        _write_statuses(session, outcome)
     return outcome
 
 
-def _route_one(rt: Runtime, session: Session, raw: RawPayload, message: Message,
+def _route_one(rt: Runtime, session: Session, raw, message: Message,
                classification: Classification | None, recorder: Recorder, outcome: BatchOutcome) -> None:
     decision = rt.router.route(message, recorder.lookup, classification)
-    if raw.status == "pending":
-        raw.status = "routed"
+    outcome.statuses.setdefault(raw.id, ("routed", None))  # a quarantined payload's stand-in stays quarantined
     outcome.routed += 1
     outcome.count("routed", channel=message.channel, urgency=decision.urgency)
     if not opens_case(message, decision):
@@ -219,8 +232,8 @@ def _route_one(rt: Runtime, session: Session, raw: RawPayload, message: Message,
     outcome.latencies.append(((utcnow() - message.received_at).total_seconds(), message.channel))
 
 
-def _quarantine(raw: RawPayload, why: str, outcome: BatchOutcome) -> None:
-    raw.status, raw.error = "quarantined", why
+def _quarantine(raw, why: str, outcome: BatchOutcome) -> None:
+    outcome.statuses[raw.id] = ("quarantined", why)
     outcome.quarantined += 1
     outcome.count("messages_in", channel=raw.channel, result="quarantined")
 

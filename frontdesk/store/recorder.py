@@ -166,7 +166,7 @@ class Recorder:
         if known is None:
             known = self.lookup.known_identity(*handle)
         if known is False:
-            row = self.connection.execute(IDENTITY, {"channel": message.channel, "handle": message.sender.handle}).first()
+            row = self.connection.execute(IDENTITY, {"channel": handle[0], "handle": handle[1]}).first()
             known = (row.contact_id, bool(row.email)) if row is not None else None
         if known is None:
             contact_id = self.connection.execute(INSERT_CONTACT, {
@@ -301,7 +301,8 @@ def record_message(session: Session, message: Message, decision: Decision, *, ac
 # senders' identities.
 _KEY_ROWS = (select(THREAD_KEYS.c.key, THREAD_KEYS.c.channel, THREAD_KEYS.c.case_id, CASES.c.last_message_at,
                     CASES.c.merged_into)
-             .join(CASES, CASES.c.id == THREAD_KEYS.c.case_id).where(THREAD_KEYS.c.key.in_(bindparam("keys", expanding=True))))
+             .join(CASES, CASES.c.id == THREAD_KEYS.c.case_id)
+             .where(THREAD_KEYS.c.key.in_(bindparam("keys", expanding=True))))
 _IDENTITIES = (select(IDENTITIES.c.channel, IDENTITIES.c.handle, IDENTITIES.c.contact_id, CONTACTS.c.email)
                .join(CONTACTS, CONTACTS.c.id == IDENTITIES.c.contact_id)
                .where(IDENTITIES.c.handle.in_(bindparam("handles", expanding=True))))
