@@ -2,8 +2,9 @@
 
 `classify(text, subject)` and `classify_many(items)` run the shipped linear
 model (`classifier/data/model.npz`, rebuilt by `python -m classifier.train`)
-and the guards, and combine them by `Thresholds`. Pure computation: this
-package never touches the store or the queue.
+over word features and a sentence embedding (`classifier.embedding`, one call
+per batch) and the guards, and combine them by `Thresholds`. Pure
+computation: this package never touches the store or the queue.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def classify_many(items: Iterable[str | tuple[str, str | None]], thresholds: Thr
     if not pairs:
         return []
     prepared = [prepare(text, subject) for text, subject in pairs]
-    vectored = [model.vector_for(item) for item in prepared]
+    vectored = model.vectors_for(prepared)
     probabilities = model.probabilities([vector for vector, _, _ in vectored]).tolist()
     results = []
     for row, (text, _) in enumerate(pairs):

@@ -15,6 +15,14 @@ from classifier.text import Prepared
 from frontdesk.models import CATEGORIES, Classification, Reason
 
 HIGH_CATEGORIES = ("legal", "privacy", "harassment", "financial", "regulatory")
+# What the sentence embedding's pull towards a head reads as, for the reasons (pull away from `case`: "low").
+TONE = {
+    "case": "complaints", "low": "messages that need no case", "informative": "incident reports",
+    "safety": "reports of danger or harm", "legal": "legal threats", "privacy": "privacy complaints",
+    "harassment": "abuse", "financial": "money complaints", "regulatory": "complaints to a regulator",
+}
+# The embedding's pull is named once it moves the logit this far (a factor of about 1.6 in the odds).
+TONE_SHOWN = 0.5
 
 
 @dataclass(frozen=True)
@@ -48,8 +56,11 @@ def _model_reason(model: LinearModel, vector: Vector, head: str, score: float, w
                   direction: float = 1.0) -> Reason:
     words = model.top_words(vector, head, direction=direction)
     shown = ", ".join(f"'{word}'" for word, _ in words) or "no single word"
+    tone = ""
+    if model.tone(vector, head, direction) >= TONE_SHOWN:
+        tone = f"; overall wording resembles {TONE['low' if direction < 0 else head]}"
     return Reason(source="model", name=f"model:{head}", score=round(score, 3),
-                  detail=f"{why}: {head} score {score:.2f}; words that weighed most: {shown}")
+                  detail=f"{why}: {head} score {score:.2f}; words that weighed most: {shown}{tone}")
 
 
 def judge(text: str, prepared: Prepared, scores: dict[str, float], model: LinearModel,

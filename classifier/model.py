@@ -1,36 +1,40 @@
-"""The shipped linear model: one logistic head per judgement over a shared vocabulary.
+"""The shipped linear model: one logistic head per judgement over a shared vocabulary and a sentence embedding.
 
 The artefact is a single `.npz` of plain arrays (vocabulary as unicode, weights
-as float16, bias and Platt calibration as float32, metadata as a JSON string)
-read with `allow_pickle=False`; `python -m classifier.train` writes it.
+as float16, the embedding block's weights, bias and Platt calibration as
+float32, metadata as a JSON string) read with `allow_pickle=False`;
+`python -m classifier.train` writes it. The embedding's own table is not in it:
+it comes from the `wordllama` wheel (see `classifier.embedding`).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from classifier.embedding import embedder
 from classifier.errors import ArtefactError
 from classifier.features import DENSE_LABELS, STOPWORDS, Extracted, bigram, dense_cues, token_features, words_of
 from classifier.lexicon import polarity
 from classifier.text import Prepared
 
 ARTEFACT = Path(__file__).with_name("data") / "model.npz"
-FORMAT = 1
+FORMAT = 2
 TOKEN_CACHE_LIMIT = 200_000
 
 
 @dataclass(frozen=True)
 class Vector:
-    """One message's features as model columns, with the word behind each column."""
+    """One message's features as model columns, with the word behind each column, and its embedding (if any)."""
 
     indices: np.ndarray
     values: np.ndarray
     words: tuple[str, ...]
+    embedded: np.ndarray | None = None
 
 
 def vectorise(columns: dict[str, int], extracted: Extracted) -> Vector:
@@ -60,9 +64,11 @@ class LinearModel:
     """Calibrated logistic heads; `heads` names the columns of every score array."""
 
     def __init__(self, vocabulary: list[str], weights: np.ndarray, bias: np.ndarray,
-                 platt: np.ndarray, heads: list[str], meta: dict) -> None:
-        if weights.shape != (len(vocabulary), len(heads)) or platt.shape != (len(heads), 2):
-            raise ArtefactError(f"artefact arrays disagree: weights {weights.shape}, "
+                 platt: np.ndarray, heads: list[str], meta: dict, embedding: np.ndarray | None = None) -> None:
+        embedding = np.zeros((0, len(heads))) if embedding is None else embedding
+        if weights.shape != (len(vocabulary), len(heads)) or platt.shape != (len(heads), 2) \
+                or embedding.shape[1:] != (len(heads),):
+            raise ArtefactError(f"artefact arrays disagree: weights {weights.shape}, embedding {embedding.shape}, "
                                 f"{len(vocabulary)} features, {len(heads)} heads")
         self.vocabulary = vocabulary
         self.columns = {name: index for index, name in enumerate(vocabulary)}
@@ -71,6 +77,8 @@ class LinearModel:
         self.platt = platt.astype(np.float32)
         self.heads = heads
         self.meta = meta
+        self.embedding = embedding.astype(np.float32)
+        self.embedding_dims = embedding.shape[0]
         self._token_columns: dict[tuple[str, bool], tuple[int, ...]] = {}
 
     @classmethod
@@ -82,7 +90,8 @@ class LinearModel:
                 if meta.get("format") != FORMAT:
                     raise ArtefactError(f"{path}: artefact format {meta.get('format')!r}, expected {FORMAT}")
                 return cls([str(name) for name in arrays["vocabulary"]], arrays["weights"],
-                           arrays["bias"], arrays["platt"], [str(head) for head in arrays["heads"]], meta)
+                           arrays["bias"], arrays["platt"], [str(head) for head in arrays["heads"]], meta,
+                           arrays["embedding"])
         except (OSError, KeyError, ValueError) as error:
             raise ArtefactError(f"cannot load classifier artefact {path}: {error}") from error
 
@@ -94,6 +103,7 @@ class LinearModel:
             weights=self.weights.astype(np.float16),
             bias=self.bias,
             platt=self.platt,
+            embedding=self.embedding,
             heads=np.array(self.heads, dtype=str),
             meta=np.array(json.dumps({**self.meta, "format": FORMAT}, sort_keys=True)),
         )
@@ -123,16 +133,30 @@ class LinearModel:
         positive, negative = polarity(prepared.tokens, prepared.negated)
         return _vector(columns, found, dense_cues(prepared, positive, negative)), positive, negative
 
+    def vectors_for(self, prepared: list[Prepared]) -> list[tuple[Vector, float, float]]:
+        """`vector_for` of each message, with the embeddings of the whole batch computed in one call."""
+        vectored = [self.vector_for(item) for item in prepared]
+        if not self.embedding_dims or not prepared:
+            return vectored
+        rows = embedder(self.embedding_dims).embed_prepared(prepared)
+        return [(replace(vector, embedded=row), positive, negative)
+                for (vector, positive, negative), row in zip(vectored, rows)]
+
     def probabilities(self, vectors: list[Vector]) -> np.ndarray:
         """Calibrated probabilities, one row per vector, one column per head."""
         logits = self.logits(vectors)
         return 0.5 * (1.0 + np.tanh(0.5 * (logits * self.platt[:, 0] + self.platt[:, 1])))
 
     def logits(self, vectors: list[Vector]) -> np.ndarray:
-        """Raw linear scores, one row per vector."""
+        """Raw linear scores, one row per vector (the embedding block counts where vectors carry one)."""
+        if self.embedding_dims and vectors and all(vector.embedded is not None for vector in vectors):
+            # einsum stays on one thread; a BLAS matmul per batch wakes OpenBLAS's spinning threads.
+            dense = np.einsum("ij,jk->ik", np.stack([vector.embedded for vector in vectors]), self.embedding)
+        else:
+            dense = 0.0
         if len(vectors) == 1:
             vector = vectors[0]
-            return (self.bias + np.einsum("i,ij->j", vector.values, self.weights[vector.indices]))[None, :]
+            return (self.bias + np.einsum("i,ij->j", vector.values, self.weights[vector.indices]))[None, :] + dense
         out = np.tile(self.bias, (len(vectors), 1))
         lengths = np.array([len(vector.indices) for vector in vectors])
         filled = np.flatnonzero(lengths)
@@ -142,7 +166,13 @@ class LinearModel:
             contributions = self.weights[indices] * values[:, None]
             starts = np.concatenate(([0], np.cumsum(lengths[filled])[:-1]))
             out[filled] += np.add.reduceat(contributions, starts, axis=0)
-        return out
+        return out + dense
+
+    def tone(self, vector: Vector, head: str, direction: float = 1.0) -> float:
+        """How much the embedding block pushed `head` up (down, with direction -1); 0 without one."""
+        if vector.embedded is None or not self.embedding_dims:
+            return 0.0
+        return float(np.einsum("i,i->", vector.embedded, self.embedding[:, self.heads.index(head)])) * direction
 
     def top_words(self, vector: Vector, head: str, limit: int = 3, direction: float = 1.0) -> list[tuple[str, float]]:
         """The words (or cues) that pushed `head` up most (down, with direction -1), with their contribution."""

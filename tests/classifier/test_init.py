@@ -144,3 +144,9 @@ def test_huge_input_is_bounded_and_scores_are_probabilities():
     assert result.urgency == "normal"
     assert all(0.0 <= score <= 1.0 for score in result.scores.values())
     assert set(result.scores) >= {"case", "safety", "legal", "privacy", "harassment", "financial", "regulatory"}
+
+
+def test_reasons_keep_the_words_and_name_the_overall_wording():
+    detail = classify("my parcel is late again").reasons[0].detail
+    assert "'late'" in detail and "overall wording resembles complaints" in detail
+    assert "resembles messages that need no case" in classify("Thanks, all sorted now, have a good weekend").reasons[0].detail

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -17,7 +19,9 @@ TEXTS = ["No one was hurt, but the oven exploded!!", "@Acme my refund of $2,000 
 def test_shipped_artefact_is_small_and_plain_arrays():
     assert ARTEFACT.stat().st_size < 4 * 1024 * 1024
     with np.load(ARTEFACT, allow_pickle=False) as arrays:
-        assert set(arrays.files) == {"vocabulary", "weights", "bias", "platt", "heads", "meta"}
+        assert set(arrays.files) == {"vocabulary", "weights", "embedding", "bias", "platt", "heads", "meta"}
+        # Only what we train is stored: the embedding block's weights, not WordLlama's table.
+        assert arrays["embedding"].shape == (shipped().embedding_dims, len(shipped().heads))
 
 
 @pytest.mark.parametrize("text", TEXTS)
@@ -35,7 +39,7 @@ def test_save_and_load_round_trip(tmp_path):
     path = tmp_path / "copy.npz"
     model.save(path)
     again = LinearModel.load(path)
-    vectors = [again.vector_for(prepare(text))[0] for text in TEXTS]
+    vectors = [vector for vector, _, _ in again.vectors_for([prepare(text) for text in TEXTS])]
     assert np.allclose(again.probabilities(vectors), model.probabilities(vectors), atol=1e-6)
 
 
@@ -49,3 +53,14 @@ def test_missing_or_foreign_artefact_is_a_clear_error(tmp_path):
     np.savez(tmp_path / "other.npz", meta=np.array('{"format": 99}'))
     with pytest.raises(ArtefactError, match="format 99"):
         LinearModel.load(tmp_path / "other.npz")
+
+
+def test_batch_embeds_every_message_and_tone_is_the_embedding_share_of_the_score():
+    model = shipped()
+    assert model.embedding_dims > 0
+    vectors = [vector for vector, _, _ in model.vectors_for([prepare(text) for text in TEXTS])]
+    assert all(vector.embedded.shape == (model.embedding_dims,) for vector in vectors)
+    words_only = [replace(vector, embedded=None) for vector in vectors]
+    difference = model.logits(vectors) - model.logits(words_only)
+    tones = [[model.tone(vector, head) for head in model.heads] for vector in vectors]
+    assert np.allclose(difference, tones, atol=1e-4)

@@ -15,6 +15,7 @@ def test_build_is_reproducible_and_learns_the_examples():
     second = build_model(examples)
     assert first.vocabulary == second.vocabulary
     assert np.array_equal(first.weights, second.weights)
+    assert first.embedding_dims > 0 and np.array_equal(first.embedding, second.embedding)
     assert np.array_equal(first.platt, second.platt)
     assert classify("my parcel is late again and nobody answers", model=first).urgency == "normal"
     assert classify("I'm going to sue you, my lawyer will be in touch", model=first).urgency == "high"
