@@ -76,7 +76,10 @@ def test_a_reply_to_our_reply_is_not_answered(make_platform, fake):
     platform = x_platform(make_platform, fake)
     settle(platform, fake, 1)
     ours = fake.posted[0]
-    fake.add_mention("@TweepyDev Sorry to hear that! Your order is broken? Tell us more.", BOT,
+    # Another account's bot answering our reply, in words that would otherwise be acknowledged: only the
+    # loop guard stops it.
+    fake.add_mention("@TweepyDev Sorry to hear that your order arrived broken and the refund failed again! "
+                     "Tell us more.", BOT,
                      conversation_id=complaint["conversation_id"], in_reply_to_user_id=fake.me["id"],
                      referenced_tweets=[{"type": "replied_to", "id": ours["id"]}])
     settle(platform, fake, 2)
