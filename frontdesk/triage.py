@@ -260,9 +260,7 @@ CLASSIFY_AHEAD = 256  # items classified together: the model vectorises, and mem
 def _classified(items: Iterator[Item], router) -> Iterator[tuple[Item, object]]:
     """Each item with its classification (None for an unparsed one), classified CLASSIFY_AHEAD at a time."""
     while chunk := list(islice(items, CLASSIFY_AHEAD)):
-        judged = iter(router.classify_many([item.message for item in chunk if item.message is not None]))
-        for item in chunk:
-            yield item, (next(judged) if item.message is not None else None)
+        yield from zip(chunk, router.classify_many([item.message for item in chunk]))
 
 
 def open_items(input_format: str, path: Path, handle: IO[bytes] | None) -> Iterator[Item]:

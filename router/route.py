@@ -29,12 +29,15 @@ class Router:
         """Urgency and categories: the operator's rules when they fire, the shipped model for the rest."""
         return self.classify_many([message])[0]
 
-    def classify_many(self, messages: list[Message]) -> list[Classification]:
-        """`classify` for many messages, in order, with one call of the model."""
-        judging = self.model is not None and self.settings.classifier.enabled and messages
-        judged = self.model([(m.text, m.subject) for m in messages]) if judging else [None] * len(messages)
-        return [combine(message, self.rules.hits(message_text(message)), self.settings, model)
-                for message, model in zip(messages, judged)]
+    def classify_many(self, messages: list[Message | None]) -> list[Classification | None]:
+        """`classify` for many messages, in order, with one call of the model; None (a payload that gave no
+        message) stays None."""
+        present = [message for message in messages if message is not None]
+        judging = self.model is not None and self.settings.classifier.enabled and present
+        judged = iter(self.model([(m.text, m.subject) for m in present]) if judging else [None] * len(present))
+        return [None if message is None else combine(message, self.rules.hits(message_text(message)),
+                                                      self.settings, next(judged))
+                for message in messages]
 
     def route(self, message: Message, lookup: CaseLookup, classification: Classification | None = None) -> Decision:
         """The full decision for `message`, reading existing cases through `lookup`; `classification`, when

@@ -84,8 +84,10 @@ _HANDLES = select(ContactIdentity.contact_id, ContactIdentity.channel, ContactId
     ContactIdentity.contact_id.in_(_IDS))
 _CLAIM = (update(_DELIVERIES).where(_DELIVERIES.c.id == bindparam("delivery"))
           .values(status="sending", attempts=_DELIVERIES.c.attempts + 1, updated_at=bindparam("now")))
-_SETTLE = (update(_DELIVERIES).where(_DELIVERIES.c.id == bindparam("delivery"))
-           .values(status=bindparam("status"), error=bindparam("error"), updated_at=bindparam("now")))
+# A delivery's outcome; a provider id already known is kept when the new attempt has none.
+_FINISH = (update(_DELIVERIES).where(_DELIVERIES.c.id == bindparam("delivery"))
+           .values(status=bindparam("status"), error=bindparam("error"), updated_at=bindparam("now"),
+                   provider_id=func.coalesce(bindparam("provider_id"), _DELIVERIES.c.provider_id)))
 
 
 @dataclass
@@ -160,7 +162,8 @@ def _check_and_claim(rt: Runtime, session: Session, chunk: _Chunk, delivery) -> 
 
 
 def _settle(session: Session, delivery_id: int, status: str, error: str) -> None:
-    session.connection().execute(_SETTLE, {"delivery": delivery_id, "status": status, "error": error, "now": utcnow()})
+    session.connection().execute(_FINISH, {"delivery": delivery_id, "status": status, "error": error,
+                                           "provider_id": None, "now": utcnow()})
 
 
 def _blocked(chunk: _Chunk, delivery, case, message) -> str | None:
@@ -210,19 +213,14 @@ def _send(rt: Runtime, item: Claimed) -> DeliveryResult:
         return sender.send(item.target, item.rendered)
     except Exception as error:  # a sender bug must not lose the record of the attempt
         log.exception("sender %s raised", item.sender)
-        return DeliveryResult(target=item.target, status="failed", retryable=True, error=f"sender error: {type(error).__name__}")
-
-
-# The outcome of a chunk is written with one executemany and its events linked in memory (audit.chain):
-# through the ORM, SQLite inserts the events one statement each.
-_FINISH = (update(Delivery.__table__).where(Delivery.__table__.c.id == bindparam("delivery"))
-           .values(status=bindparam("status"), error=bindparam("error"), updated_at=bindparam("now"),
-                   provider_id=func.coalesce(bindparam("provider_id"), Delivery.__table__.c.provider_id)))
+        return DeliveryResult(target=item.target, status="failed", retryable=True,
+                              error=f"sender error: {type(error).__name__}")
 
 
 def _record(rt: Runtime, connection, claimed: list[Claimed], results: list[DeliveryResult]
             ) -> list[tuple[Claimed, timedelta]]:
-    """Write the results of a sent chunk and their case events; returns the deliveries to try again, with when."""
+    """Write the results of a sent chunk (one executemany) and their case events (linked in memory: through the
+    ORM, SQLite inserts events one statement each); returns the deliveries to try again, with when."""
     now, finished, events, retries = utcnow(), [], [], []
     for item, result in zip(claimed, results):
         retry = not result.ok and result.retryable and item.attempts < rt.settings.workers.max_delivery_attempts

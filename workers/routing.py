@@ -90,7 +90,7 @@ def _route_together(rt: Runtime, message_ids: list[str]) -> BatchOutcome:
         recorder = Recorder(session)
         parsed = []
         for raw in raws:
-            read = reads.get(raw.id) or _read(_inbound(session.execute(_RAW, {"id": raw.id}).one()))
+            read = reads.get(raw.id) or _read(_inbound(session.execute(_READABLE_RAWS, {"ids": [raw.id]}).one()))
             message = _settle_read(session, raw, read, outcome)
             if message is not None:
                 parsed.append((raw, message, read.classification))
@@ -117,7 +117,7 @@ _RAWS = RawPayload.__table__
 _PENDING_RAWS = (select(_RAWS.c.id, _RAWS.c.channel).where(_RAWS.c.id.in_(bindparam("ids", expanding=True)),
                                                          _RAWS.c.status == "pending")
                  .order_by(_RAWS.c.received_at, _RAWS.c.id).with_for_update(skip_locked=True))
-_RAW = select(_RAWS).where(_RAWS.c.id == bindparam("id"))
+_READABLE_RAWS = select(_RAWS).where(_RAWS.c.id.in_(bindparam("ids", expanding=True)), _RAWS.c.status == "pending")
 _SET_STATUS = (update(_RAWS).where(_RAWS.c.id == bindparam("raw"))
                .values(status=bindparam("status"), error=bindparam("error")))
 
@@ -141,14 +141,12 @@ class _Read:
 def _read_ahead(rt: Runtime, message_ids: list[str]) -> dict[str, _Read]:
     """Parse and classify the batch's pending payloads before its write transaction begins: pure work, and
     on SQLite the transaction holds the only write lock, which another worker is waiting for."""
-    raws = RawPayload.__table__
     with rt.sessions() as session:  # plain rows: nothing here is changed
-        inbounds = [_inbound(raw) for raw in session.execute(
-            select(raws).where(raws.c.id.in_(message_ids), raws.c.status == "pending"))]
+        inbounds = [_inbound(raw) for raw in session.execute(_READABLE_RAWS, {"ids": message_ids})]
     reads = [_read(inbound) for inbound in inbounds]
-    judged = iter(rt.router.classify_many([read.message for read in reads if read.message is not None]))
-    return {inbound.id: read if read.message is None else replace(read, classification=next(judged))
-            for inbound, read in zip(inbounds, reads)}
+    judged = rt.router.classify_many([read.message for read in reads])
+    return {inbound.id: replace(read, classification=classification)
+            for inbound, read, classification in zip(inbounds, reads, judged)}
 
 
 def _inbound(raw) -> RawInbound:

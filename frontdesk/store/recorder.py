@@ -36,8 +36,7 @@ SET_EMAIL = update(CONTACTS).where(CONTACTS.c.id == bindparam("contact")).values
 CASE_STATE = select(CASES.c.id, CASES.c.status, CASES.c.urgency, CASES.c.categories, CASES.c.acknowledged_at,
                     CASES.c.escalation_step, CASES.c.last_message_at, CASES.c.merged_into
                     ).where(CASES.c.id == bindparam("case")).with_for_update()
-INSERT_CONTACT, INSERT_IDENTITY, INSERT_CASE, INSERT_MESSAGES = (
-    CONTACTS.insert(), IDENTITIES.insert(), CASES.insert(), MESSAGES.insert())
+INSERT_IDENTITY, INSERT_CASE, INSERT_MESSAGES = IDENTITIES.insert(), CASES.insert(), MESSAGES.insert()
 INSERT_DELIVERIES = DELIVERIES.insert().returning(DELIVERIES.c.key, DELIVERIES.c.id)
 INSERT_CONTACTS = CONTACTS.insert().returning(CONTACTS.c.id, CONTACTS.c.name, CONTACTS.c.email)
 ADD_MESSAGE = update(CASES).where(CASES.c.id == bindparam("case")).values(message_count=CASES.c.message_count + 1)
@@ -142,8 +141,11 @@ class Recorder:
             handle = (sender.channel, sender.handle)
             if handle not in self.contacts and handle not in new and self.lookup.known_identity(*handle) is None:
                 new[handle] = sender
-        if not new:
-            return
+        if new:
+            self._create_contacts(new)
+
+    def _create_contacts(self, new: dict[tuple[str, str], Contact]) -> None:
+        """One contact and one channel identity for each of these senders, in two statements."""
         now = utcnow()
         rows = [{"name": sender.name, "email": sender.email, "created_at": now} for sender in new.values()]
         # Rows with the same name and email are alike, so ids are handed out by (name, email): whatever
@@ -169,13 +171,9 @@ class Recorder:
             row = self.connection.execute(IDENTITY, {"channel": handle[0], "handle": handle[1]}).first()
             known = (row.contact_id, bool(row.email)) if row is not None else None
         if known is None:
-            contact_id = self.connection.execute(INSERT_CONTACT, {
-                "name": message.sender.name, "email": email, "created_at": utcnow()}).inserted_primary_key[0]
-            self.connection.execute(INSERT_IDENTITY, {
-                "contact_id": contact_id, "channel": message.channel, "handle": message.sender.handle,
-                "verified": message.sender.email_verified, "linked_by": "channel"})
-            known = (contact_id, bool(email))
-        elif email and not known[1]:
+            self._create_contacts({handle: message.sender})
+            return self.contacts[handle][0]
+        if email and not known[1]:
             self.connection.execute(SET_EMAIL, {"contact": known[0], "email": email})
             known = (known[0], True)
         self.contacts[handle] = known
