@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from frontdesk import heap
 from frontdesk.errors import ConfigError
 
 CONFIG_OPTION = click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
@@ -98,6 +99,7 @@ def serve(config_path, host, port, smtp_port) -> None:
         services = build_services(settings, settings.redis_url)
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
+    heap.settle()
     asyncio.run(serve_forever(services, settings.http.host, settings.http.port))
 
 

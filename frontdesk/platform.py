@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from config.schema import Settings
+from frontdesk import heap
 from frontdesk.redis_server import EmbeddedRedis
 
 log = logging.getLogger(__name__)
@@ -108,6 +109,7 @@ def run_platform(settings: Settings, config_path: str | None, host: str, port: i
     pool = None
     try:
         services = build_services(settings, redis_url)
+        heap.settle()
         pool = WorkerPool(settings.workers.count, environ, config_path)
         pool.start()
         asyncio.run(_serve_with(services, pool, host, port, serve_forever))

@@ -8,6 +8,7 @@ import redis
 from rq import SimpleWorker
 
 from config.schema import Settings
+from frontdesk import heap
 from frontdesk.queue import QUEUE_ORDER
 from frontdesk.store.db import migrate, migration_lock
 from workers.periodic import PeriodicThread
@@ -25,6 +26,8 @@ def run_worker(settings: Settings, redis_url: str, *, burst: bool = False, name:
     connection = redis.Redis.from_url(redis_url)
     runtime = install(Runtime(settings=settings, redis=connection))
     migrate(runtime.engine, migration_lock(connection))
+    runtime.warm_up()
+    heap.settle()
     periodic = PeriodicThread(connection, settings)
     periodic.start()
     try:

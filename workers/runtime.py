@@ -69,6 +69,11 @@ class Runtime:
         return {slug: cls(getattr(outbound, slug, None), context) for slug, cls in SENDERS.items()}
 
 
+    def warm_up(self) -> None:
+        """Build the router (loading the model), templates and senders now rather than in the first job."""
+        self.router, self.templates, self.senders  # noqa: B018 (cached properties, built on first use)
+
+
 def install(runtime: Runtime) -> Runtime:
     """Make `runtime` the one job functions in this process use."""
     global _current
