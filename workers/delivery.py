@@ -79,7 +79,11 @@ _DELIVERIES, _CASES, _MESSAGES, _CONTACTS = (Delivery.__table__, Case.__table__,
 _IDS = bindparam("ids", expanding=True)
 _CLAIMABLE = (select(_DELIVERIES).where(_DELIVERIES.c.id.in_(_IDS), _DELIVERIES.c.status == "pending")
               .order_by(_DELIVERIES.c.id).with_for_update(skip_locked=True))
-_ROWS = {table: select(table).where(table.c.id.in_(_IDS)) for table in (_CASES, _MESSAGES, _CONTACTS)}
+# A message row is read without what routing stored about it (reasons, scores…): decoding those JSON
+# columns cost more than checking and rendering the acknowledgment.
+_MESSAGE_FIELDS = ("id", "contact_id", "channel", "external_id", "text", "flags", "public", "reply_to", "received_at")
+_ROWS = {table: select(*columns).where(table.c.id.in_(_IDS)) for table, columns in (
+    (_CASES, _CASES.c), (_MESSAGES, [_MESSAGES.c[name] for name in _MESSAGE_FIELDS]), (_CONTACTS, _CONTACTS.c))}
 _HANDLES = select(ContactIdentity.contact_id, ContactIdentity.channel, ContactIdentity.handle).where(
     ContactIdentity.contact_id.in_(_IDS))
 _CLAIM = (update(_DELIVERIES).where(_DELIVERIES.c.id == bindparam("delivery"))
