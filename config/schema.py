@@ -142,10 +142,24 @@ class ClassifierSettings(Section):
     guards: bool = Field(True, description="Negated harm, sarcasm and quoted-text guards.")
 
 
+class ChatSettings(Section):
+    """Chat lines with no thread key and no subject (a room bridged through the API): who talks to whom."""
+
+    sender_window: Duration = Field(
+        timedelta(seconds=30),
+        description="A line naming no one continues its sender's own case only if that case had a message this\n"
+                    "recently; in a room one person's lines minutes apart are often different conversations.")
+    reply_window: Duration = Field(
+        timedelta(minutes=5),
+        description="A line naming someone (\"bob: …\", \"@bob\") joins its sender's exchange with them, or the case\n"
+                    "they opened, only if it had a message this recently.")
+
+
 class RouterSettings(Section):
     """Threading window, the operator's rules, and which urgencies page someone."""
 
     thread_window: Duration = timedelta(days=14)
+    chat: ChatSettings = Field(default_factory=ChatSettings)
     rules: list[RuleSettings] = Field(default_factory=list)
     classifier: ClassifierSettings = Field(default_factory=ClassifierSettings)
     page_urgencies: list[Urgency] = Field(default_factory=lambda: ["critical", "high"])

@@ -43,7 +43,7 @@ class Router:
         """The full decision for `message`, reading existing cases through `lookup`; `classification`, when
         given, is what `classify` said of it earlier (workers classify before taking the store's write lock)."""
         classification = classification or self.classify(message)
-        thread = resolve_case(message, lookup, self.settings.thread_window)
+        thread = resolve_case(message, lookup, self.settings.thread_window, self.settings.chat)
         acknowledge, why = self._should_acknowledge(message, classification)
         page = classification.urgency in self.settings.page_urgencies and not (message.flags & NO_ACK_FLAGS)
         reasons = list(classification.reasons)

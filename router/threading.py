@@ -18,7 +18,9 @@ import hashlib
 import re
 from datetime import timedelta
 
+from config.schema import ChatSettings
 from frontdesk.models import Message, ThreadMatch
+from router.chat import asked_pair_keys, chat_keys, is_chat_line, resolve_chat
 from router.dedupe import minhash_keys, resolve_link
 from router.email_threads import CASE_REFERENCE, CASE_TOKEN, SUBJECT, resolve_email_thread
 from router.quoted import own_line_keys, quoted_line_keys
@@ -48,8 +50,6 @@ HINTS = (CASE_TOKEN, CASE_REFERENCE, SUBJECT)
 MAX_REFERENCE_KEYS = 10
 EMAIL = "email"  # its own order (router/email_threads.py): an unrelated mail from the same person is a new case
 _SERIES = re.compile(r"\[([^\]\d]{0,40}?)\s*0*(\d{1,4})\s*/\s*0*(\d{1,4})\s*\]")
-# "bob: …" (IRC), "@bob …" and Slack's "<@U123> …".
-_ADDRESSED = re.compile(r"^\s*(?:<@(\w{2,40})>|@([\w\-.]{2,40})\b|([\w\-\[\]\\`^{}|.]{2,40})\s*[:,]\s+\S)")
 SERIES_KEY = "series:"
 SUBJECT_KEY = "nsubject:"
 
@@ -145,58 +145,43 @@ def resolve_quoted(message: Message, lookup: CaseLookup) -> ThreadMatch | None:
                        evidence=f"quotes {'a line' if hits == 1 else f'{hits} lines'} of messages in this case")
 
 
-def addressee(text: str) -> str | None:
-    """The handle a chat line is addressed to ("bob: …", "bob, …", "@bob …"), or None."""
-    match = _ADDRESSED.match(text)
-    return next((group for group in match.groups() if group), None) if match else None
-
-
-def resolve_addressed(message: Message, lookup: CaseLookup, window: timedelta) -> ThreadMatch | None:
-    """In a chat without threads, a line addressed to someone continues that person's open case."""
-    handle = addressee(message.text)
-    if handle is None or handle == message.sender.handle:
-        return None
-    case_id = lookup.open_case_for_sender(message.channel, handle, message.sent_at - window)
-    if case_id is None:
-        return None
-    return ThreadMatch(case_id=case_id, how="addressed", confidence=0.8,
-                       evidence=f"addressed to {handle}, who wrote in this case")
-
-
 def specific(normalised_subject: str) -> bool:
     """Whether a subject says enough to join two senders' mail: four words or more ("refund" does not)."""
     return len(normalised_subject.split()) >= SPECIFIC_WORDS
 
 
-def resolve_case(message: Message, lookup: CaseLookup, window: timedelta) -> ThreadMatch:
+def resolve_case(message: Message, lookup: CaseLookup, window: timedelta,
+                 chat: ChatSettings = ChatSettings()) -> ThreadMatch:
     """Every way a message finds its case, in order.
 
-    The channel's own thread keys (email: issue 3's order, router/email_threads.py);
-    then a reply that arrived first and named this message as its parent (when
-    the channel's keys named another case, the two are merged: see `merge_late_parent`);
-    then, with a subject, quoted text, series and reply subject, or, in a chat
-    without a thread, the person addressed; then the same person or the same
+    The channel's own thread keys (email: issue 3's order, router/email_threads.py),
+    or, for a chat line with no key and no subject, whom it talks to and its
+    sender's fresh case (router/chat.py); then a reply that arrived first and
+    named this message as its parent (when the channel's keys named another
+    case, the two are merged: see `merge_late_parent`); then, with a subject,
+    quoted text, series and reply subject; then the same person or the same
     words on any channel (router/dedupe.py). The match carries the keys this
     message leaves for later ones.
     """
-    resolve = resolve_email_thread if message.channel == EMAIL else resolve_thread
-    thread = resolve(message, lookup, window)
+    partner = None
+    if is_chat_line(message):
+        thread, partner = resolve_chat(message, lookup, chat)
+    else:
+        thread = (resolve_email_thread if message.channel == EMAIL else resolve_thread)(message, lookup, window)
     late_parent = resolve_late_parent(message, lookup)
     if late_parent is not None:
         thread = merge_late_parent(thread, late_parent) if thread.case_id is not None else late_parent
-    keys = reference_keys(message)
+    keys = reference_keys(message) + chat_keys(message, partner, chat)
     if message.subject is not None:
         if thread.case_id is None:
             thread = resolve_by_content(message, lookup) or thread
         keys += content_keys(message)
-    elif message.thread_key is None and thread.how in ("new", "sender_open_case"):
-        thread = resolve_addressed(message, lookup, window) or thread
     if thread.case_id is None and thread.suggested_case_id is None:
         thread = resolve_link(message, lookup, window) or thread
     return thread.model_copy(update={"keys": keys + tuple(minhash_keys(message.text))})
 
 
-def asked_keys(message: Message) -> tuple[list[str], list[str]]:
+def asked_keys(message: Message, chat: ChatSettings = ChatSettings()) -> tuple[list[str], list[str]]:
     """The keys `resolve_case` may look up for this message: (on its channel, on any channel).
 
     A hint for stores that answer a batch of messages from one read; a key
@@ -206,7 +191,8 @@ def asked_keys(message: Message) -> tuple[list[str], list[str]]:
     channel_keys = [*thread_keys(message), *message.own_ids, *series_keys(message)]
     subject = subject_key(message.subject)
     channel_keys.extend([subject] if subject else [])
-    any_keys = [*quoted_line_keys(message.text, message.quoted), *minhash_keys(message.text)]
+    any_keys = [*quoted_line_keys(message.text, message.quoted), *minhash_keys(message.text),
+                *asked_pair_keys(message, chat)]
     return channel_keys, any_keys
 
 

@@ -13,7 +13,7 @@ CHAT = [
     ("bob", "ann: five seconds is the minimum, see hdparm"),
     ("bob", "my printer prints blank pages since the update"),
     ("cy", "bob: did you try another cartridge?"),
-    ("ann", "thanks, that fixed it"),
+    ("ann", "bob: thanks, that fixed it"),
 ]
 
 
