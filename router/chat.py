@@ -61,79 +61,80 @@ def _split(handle: str) -> tuple[str, str]:
     return (namespace + ":" if namespace else ""), name
 
 
-def _partners(message: Message) -> list[str]:
-    """Names this line may be talking to: its addressee first, then the words at either end of it."""
-    _, own = _split(message.sender.handle)
-    named = addressee(message.text)
-    words = _NAME.findall(message.text)
-    candidates = ([named] if named else []) + words[:ENDS] + words[-ENDS:]
-    seen: list[str] = []
-    for name in candidates:
-        if name != own and name not in seen:
-            seen.append(name)
-    return seen
+class _Line:
+    """What `resolve_chat` asks about one line, worked out once: whom it names, and its pair keys with each
+    (this slot's and the one before)."""
 
+    def __init__(self, message: Message, settings: ChatSettings):
+        self.namespace, self.own = _split(message.sender.handle)
+        named = addressee(message.text)
+        self.named = named if named != self.own else None
+        words = _NAME.findall(message.text)
+        names = ([self.named] if self.named else []) + words[:ENDS] + words[-ENDS:]
+        self.names = [name for name in dict.fromkeys(names) if name != self.own]
+        self.slot = int(message.sent_at.timestamp() // max(settings.reply_window.total_seconds(), 1))
+        self.prefix = f"{message.channel}\0{self.namespace}\0"
+        self._keys: dict[str, list[str]] = {}
 
-def pair_key(message: Message, other: str, at: datetime, settings: ChatSettings) -> str:
-    """The key of the sender's exchange with `other` on the message's channel, in the slot of time `at`."""
-    namespace, own = _split(message.sender.handle)
-    first, second = sorted((own, other))
-    slot = int(at.timestamp() // max(settings.reply_window.total_seconds(), 1))
-    label = f"{message.channel}\0{namespace}\0{first}\0{second}\0{slot}"
-    return PAIR_KEY + hashlib.blake2b(label.encode("utf-8", "replace"), digest_size=10).hexdigest()
+    def keys(self, name: str) -> list[str]:
+        """The pair keys of the sender and `name`: this slot's, then the one before."""
+        if name not in self._keys:
+            pair = f"{self.own}\0{name}" if self.own < name else f"{name}\0{self.own}"
+            self._keys[name] = [PAIR_KEY + hashlib.blake2b(f"{self.prefix}{pair}\0{slot}".encode("utf-8", "replace"),
+                                                           digest_size=10).hexdigest()
+                                for slot in (self.slot, self.slot - 1)]
+        return self._keys[name]
 
 
 def asked_pair_keys(message: Message, settings: ChatSettings) -> list[str]:
-    """Every pair key `resolve_chat` may look up for this line (this slot's and the one before)."""
+    """Every pair key `resolve_chat` may look up for this line."""
     if not is_chat_line(message):
         return []
-    earlier = message.sent_at - settings.reply_window
-    return [pair_key(message, name, at, settings) for name in _partners(message) for at in (message.sent_at, earlier)]
+    line = _Line(message, settings)
+    return [key for name in line.names for key in line.keys(name)]
 
 
-def _exchange(message: Message, lookup: CaseLookup, settings: ChatSettings,
-              names: list[str]) -> tuple[int, str] | None:
-    """The live case of the sender's exchange with the first of `names` that has one, and that name."""
-    since = message.sent_at - settings.reply_window
-    for name in names:
-        keys = [pair_key(message, name, at, settings) for at in (message.sent_at, since)]
-        counts = lookup.cases_for_keys(keys, since)
-        if counts:
-            return max(counts, key=lambda case_id: (counts[case_id], case_id)), name
-    return None
+def _exchange(lookup: CaseLookup, line: _Line, names: list[str], since: datetime) -> tuple[int, str] | None:
+    """The live case of the sender's exchange with any of `names` (the one with most keys leading to it,
+    then the latest), and the first of those names that leads to it."""
+    counts = lookup.cases_for_keys([key for name in names for key in line.keys(name)], since) if names else {}
+    if not counts:
+        return None
+    case_id = max(counts, key=lambda case: (counts[case], case))
+    if len(names) > 1:  # which name it was: asked again only when something was found
+        names = [name for name in names if case_id in lookup.cases_for_keys(line.keys(name), since)] or names
+    return case_id, names[0]
 
 
-def resolve_chat(message: Message, lookup: CaseLookup, settings: ChatSettings) -> tuple[ThreadMatch, str | None]:
-    """The case a chat line continues (or none), and the name of whom it talks to, if anyone.
+def resolve_chat(message: Message, lookup: CaseLookup, settings: ChatSettings) -> tuple[ThreadMatch, tuple[str, ...]]:
+    """The case a chat line continues (or none), and the pair key it leaves on its case, if it talks to anyone.
 
     In order: the exchange with its addressee; the addressee's own open case;
     an exchange with someone it mentions; the sender's own open case within
     `sender_window`.
     """
-    namespace, _ = _split(message.sender.handle)
-    named = addressee(message.text)
-    partners = _partners(message)
-    found = _exchange(message, lookup, settings, partners[:1] if named else [])
+    line = _Line(message, settings)
+    since = message.sent_at - settings.reply_window
+    named = line.named
+    found = _exchange(lookup, line, [named], since) if named else None
     if found is not None:
-        return ThreadMatch(case_id=found[0], how="addressed", confidence=0.85,
-                           evidence=f"addressed to {found[1]}, who talked with the sender in this case"), found[1]
-    if named and named in partners:
-        case_id = lookup.open_case_for_sender(message.channel, namespace + named, message.sent_at - settings.reply_window)
-        if case_id is not None:
-            return ThreadMatch(case_id=case_id, how="addressed", confidence=0.8,
-                               evidence=f"addressed to {named}, who opened this case"), named
-    found = _exchange(message, lookup, settings, partners[1:] if named else partners)
+        match = ThreadMatch(case_id=found[0], how="addressed", confidence=0.85,
+                            evidence=f"addressed to {named}, who talked with the sender in this case")
+        return match, tuple(line.keys(named)[:1])
+    case_id = lookup.open_case_for_sender(message.channel, line.namespace + named, since) if named else None
+    if case_id is not None:
+        match = ThreadMatch(case_id=case_id, how="addressed", confidence=0.8,
+                            evidence=f"addressed to {named}, who opened this case")
+        return match, tuple(line.keys(named)[:1])
+    found = _exchange(lookup, line, [name for name in line.names if name != named], since)
     if found is not None:
-        return ThreadMatch(case_id=found[0], how="mentioned", confidence=0.75,
-                           evidence=f"mentions {found[1]}, who talked with the sender in this case"), found[1]
+        match = ThreadMatch(case_id=found[0], how="mentioned", confidence=0.75,
+                            evidence=f"mentions {found[1]}, who talked with the sender in this case")
+        return match, tuple(line.keys(found[1])[:1])
+    left = tuple(line.keys(named)[:1]) if named else ()
     case_id = lookup.open_case_for_sender(message.channel, message.sender.handle,
                                           message.sent_at - settings.sender_window)
     if case_id is not None:
         return ThreadMatch(case_id=case_id, how="sender_open_case", confidence=0.9,
-                           evidence=f"same sender, open case with a message within {settings.sender_window}"), named
-    return ThreadMatch(case_id=None), named
-
-
-def chat_keys(message: Message, partner: str | None, settings: ChatSettings) -> tuple[str, ...]:
-    """The pair key this line leaves on its case: with whom it talks, in this slot."""
-    return (pair_key(message, partner, message.sent_at, settings),) if partner else ()
+                           evidence=f"same sender, open case with a message within {settings.sender_window}"), left
+    return ThreadMatch(case_id=None), left

@@ -20,7 +20,7 @@ from datetime import timedelta
 
 from config.schema import ChatSettings
 from frontdesk.models import Message, ThreadMatch
-from router.chat import asked_pair_keys, chat_keys, is_chat_line, resolve_chat
+from router.chat import asked_pair_keys, is_chat_line, resolve_chat
 from router.dedupe import minhash_keys, resolve_link
 from router.email_threads import CASE_REFERENCE, CASE_TOKEN, SUBJECT, resolve_email_thread
 from router.quoted import own_line_keys, quoted_line_keys
@@ -163,15 +163,15 @@ def resolve_case(message: Message, lookup: CaseLookup, window: timedelta,
     words on any channel (router/dedupe.py). The match carries the keys this
     message leaves for later ones.
     """
-    partner = None
+    pair_keys: tuple[str, ...] = ()
     if is_chat_line(message):
-        thread, partner = resolve_chat(message, lookup, chat)
+        thread, pair_keys = resolve_chat(message, lookup, chat)
     else:
         thread = (resolve_email_thread if message.channel == EMAIL else resolve_thread)(message, lookup, window)
     late_parent = resolve_late_parent(message, lookup)
     if late_parent is not None:
         thread = merge_late_parent(thread, late_parent) if thread.case_id is not None else late_parent
-    keys = reference_keys(message) + chat_keys(message, partner, chat)
+    keys = reference_keys(message) + pair_keys
     if message.subject is not None:
         if thread.case_id is None:
             thread = resolve_by_content(message, lookup) or thread
