@@ -5,10 +5,10 @@ headers `webhook-id`, `webhook-timestamp`, `webhook-signature`) with the
 `standardwebhooks` library. The webhook id is the delivery's idempotency key,
 so a receiver that dedupes on it (as the specification asks) never acts twice.
 
-Sent with urllib3's thread-safe connection pool rather than requests: the
-delivery threads share one pool per client, and requests' per-call work
-(environment proxy lookup, cookies, hooks) cost about three times the POST
-itself. Proxies from the environment are honoured, decided once per client.
+Sent over outbound/keepalive.py's connection pool (the standard library's
+http.client), one per client, shared by the delivery threads: requests and
+urllib3 cost two to three times the POST itself. Proxies from the environment
+are honoured, decided once per client.
 """
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
-import urllib3
-from requests.utils import get_environ_proxies
+from http.client import HTTPException
+
 from standardwebhooks import Webhook
 
 from config.schema import WebhookSenderSettings
 from frontdesk.models import DeliveryResult, Message, Rendered
 from frontdesk.sender import SenderContext
+from outbound.keepalive import KeepAlivePool
 
 POOL_SIZE = 8  # kept connections per callback URL: one per delivery thread (workers/delivery.py SEND_THREADS)
 
@@ -36,8 +37,8 @@ class ApiSender:
     def __init__(self, settings: WebhookSenderSettings, context: SenderContext):
         self.settings = settings
         self.clients = {client.name: client for client in context.settings.channels.api.clients}
-        self.pools = {client.name: _pool_for(client.callback_url) for client in self.clients.values()
-                      if client.callback_url}
+        self.pools = {client.name: KeepAlivePool(client.callback_url, POOL_SIZE, settings.timeout.total_seconds())
+                      for client in self.clients.values() if client.callback_url}
         self.signers = {client.name: Webhook(client.callback_secret.get_secret_value())
                         for client in self.clients.values() if client.callback_secret is not None}
 
@@ -57,28 +58,14 @@ class ApiSender:
         body = json.dumps(payload(rendered), separators=(",", ":"))
         headers = signed_headers(self.signers[target], rendered.idempotency_key or "unkeyed", body)
         try:
-            response = self.pools[target].request(
-                "POST", client.callback_url, body=body.encode(), headers=headers, redirect=False, retries=False,
-                timeout=self.settings.timeout.total_seconds(), preload_content=True)
-        except urllib3.exceptions.HTTPError as error:
-            return DeliveryResult(target=target, status="failed", retryable=True, error=_error_name(error))
-        if 200 <= response.status < 300:
+            status = self.pools[target].post(body.encode(), headers)
+        except (OSError, HTTPException) as error:  # no answer: refused, timed out, reset, TLS
+            return DeliveryResult(target=target, status="failed", retryable=True, error=type(error).__name__)
+        if 200 <= status < 300:
             return DeliveryResult(target=target, status="sent", provider_id=headers["webhook-id"],
-                                  detail=f"HTTP {response.status}")
-        retryable = response.status in (408, 429) or response.status >= 500
-        return DeliveryResult(target=target, status="failed", retryable=retryable, error=f"HTTP {response.status}")
-
-
-def _pool_for(url: str) -> urllib3.PoolManager:
-    """A connection pool for one callback URL, through the environment's proxy when one applies to it."""
-    proxy = get_environ_proxies(url).get(url.split(":", 1)[0].lower())
-    return urllib3.ProxyManager(proxy, maxsize=POOL_SIZE) if proxy else urllib3.PoolManager(maxsize=POOL_SIZE)
-
-
-def _error_name(error: urllib3.exceptions.HTTPError) -> str:
-    """What went wrong, by name: a connection refused inside a retry wrapper says so, not 'MaxRetryError'."""
-    reason = getattr(error, "reason", None)
-    return type(reason if isinstance(reason, Exception) else error).__name__
+                                  detail=f"HTTP {status}")
+        retryable = status in (408, 429) or status >= 500
+        return DeliveryResult(target=target, status="failed", retryable=retryable, error=f"HTTP {status}")
 
 
 def payload(rendered: Rendered) -> dict:

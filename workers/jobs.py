@@ -12,7 +12,7 @@ from workers import delivery, escalation, routing, sweeper
 from workers.runtime import Runtime, runtime
 
 log = logging.getLogger(__name__)
-DRAIN_BUDGET_SECONDS = 0.25  # then the job yields: a routed batch's acknowledgments (and pages) go out before the next batch
+DRAIN_BUDGET_SECONDS = 0.25  # then the job yields, so that escalation steps, retries and other deliveries get a turn
 
 
 def drain_intake() -> int:

@@ -26,6 +26,7 @@ from frontdesk.store.cases import record_opt_out
 from frontdesk.store.recorder import Recorder
 from frontdesk.store.tables import RawPayload
 from router.threading import asked_keys
+from workers.delivery import deliver_many
 from workers.escalation import StepJobs, begin_step, enqueue_step_jobs
 from workers.runtime import Runtime
 
@@ -79,7 +80,22 @@ def route_batch(rt: Runtime, message_ids: list[str]) -> BatchOutcome:
     for seconds, channel in outcome.latencies:
         rt.metrics.observe("routing_seconds", seconds, channel=channel)
     rt.metrics.flush()
+    _send_now(rt, outcome)
     return outcome
+
+
+def _send_now(rt: Runtime, outcome: BatchOutcome) -> None:
+    """Send the batch's pages, then its acknowledgments, in this job: queued behind the rest of the intake
+    drain they waited up to its time budget. The jobs and buffer entries queued above stay as the safety
+    net (a worker killed mid-send); they find these deliveries no longer pending and do nothing."""
+    ids = [delivery_id for jobs in outcome.steps for _, delivery_id in jobs.page_keys] + outcome.acks
+    if not ids:
+        return
+    try:
+        deliver_many(rt, ids)
+    except Exception:  # the queued jobs will send them; routing itself succeeded
+        log.warning("sending %d deliveries right after routing failed; their queued jobs will",
+                    len(ids), exc_info=True)
 
 
 def _route_together(rt: Runtime, message_ids: list[str]) -> BatchOutcome:

@@ -53,14 +53,14 @@ def test_a_receiver_that_is_gone_is_a_retryable_failure(make_settings):
         port = probe.getsockname()[1]
     result = sender_for(make_settings, f"http://127.0.0.1:{port}/ack").send("default", rendered())
 
-    assert result.status == "failed" and result.retryable and result.error == "NewConnectionError"
+    assert result.status == "failed" and result.retryable and result.error == "ConnectionRefusedError"
 
 
 def test_a_receiver_that_does_not_answer_in_time_is_a_retryable_failure(make_settings, receiver):
     receiver.delay = 2.0
     result = sender_for(make_settings, f"{receiver.url}/ack", timeout="0.3s").send("default", rendered())
 
-    assert result.status == "failed" and result.retryable and result.error == "ReadTimeoutError"
+    assert result.status == "failed" and result.retryable and result.error == "TimeoutError"
 
 
 def test_a_client_without_callback_or_secret_fails_without_sending(make_settings, receiver):

@@ -3,14 +3,16 @@ that breaks the batch is quarantined alone while the rest are routed once."""
 
 from __future__ import annotations
 
+from rq import SimpleWorker
 from sqlalchemy import select
 
 from channels.registry import CHANNELS
 from frontdesk.audit.verify import verify_chains
 from frontdesk.errors import MalformedPayloadError
 from frontdesk.models import utcnow
-from frontdesk.queue import INTAKE_BUFFER
+from frontdesk.queue import INTAKE, INTAKE_BUFFER
 from frontdesk.store.tables import Case, CaseEvent, Contact, ContactIdentity, Delivery, MessageRow, RawPayload
+from tests.test_end_to_end import oncall
 
 
 
@@ -162,3 +164,19 @@ def test_new_senders_of_one_batch_each_get_a_contact_of_their_own(make_platform,
         assert case_contacts[f"default:n-{n}"] == identities[f"default:same-{n}"]
     assert case_contacts["default:n-3"] == identities["default:same-0"]
     assert emails[identities["default:same-0"]] == "same0@example.org"
+
+
+def test_the_routing_job_sends_its_batch_s_pages_and_acknowledgments_itself(make_platform, receiver, database_url):
+    platform = make_platform(database_url=database_url, channels=client(receiver.url), oncall=oncall(receiver.url))
+    for body in (message("now-1", "ann", "The charger caught fire and burned my hand."),
+                 message("now-2", "bob", "My parcel arrived late.")):
+        assert platform.post_message(body).status_code == 202
+    SimpleWorker([INTAKE], connection=platform.runtime.redis).work(burst=True, logging_level="WARNING")
+
+    # Only the intake queue ran, yet the acknowledgments and the page are out.
+    assert sorted(r.json()["data"]["external_id"] for r in receiver.on("/ack")) == ["default:now-1", "default:now-2"]
+    assert len(receiver.on("/page/dana")) == 1
+    platform.work()  # the page job and outbound entries queued as a safety net find nothing left to send
+    assert len(receiver.on("/ack")) == 2 and len(receiver.on("/page/dana")) == 1
+    with platform.runtime.sessions() as session:
+        assert sorted(session.scalars(select(Delivery.status)).all()) == ["sent", "sent", "sent"]
