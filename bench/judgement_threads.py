@@ -151,8 +151,11 @@ def _irc_message(name: str, index: int, line: str, day: datetime) -> Message:
 
 
 def route_chat(messages: list[Message]) -> list[int]:
-    """The case each chat line ends in (after any merges) under the real router (built-in default settings)."""
+    """The case each chat line ends in (after any merges) under the real router: built-in default settings,
+    with the IRC channels named rooms (`router.chat.rooms`), as an operator bridging them would."""
     settings = load_settings(None)
+    settings = settings.model_copy(update={"router": settings.router.model_copy(update={
+        "chat": settings.router.chat.model_copy(update={"rooms": ["irc-*"]})})})
     router = build_router(settings.router, settings.acknowledgments)
     cases = MemoryCases()
     predicted = [cases.record(message, router.route(message, cases)) for message in messages]

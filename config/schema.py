@@ -143,8 +143,14 @@ class ClassifierSettings(Section):
 
 
 class ChatSettings(Section):
-    """Chat lines with no thread key and no subject (a room bridged through the API): who talks to whom."""
+    """Lines of multi-party rooms (a chat room bridged through the API) with no thread key and no subject:
+    who talks to whom."""
 
+    rooms: list[str] = Field(
+        default_factory=list,
+        description="Channels whose messages without a thread key or subject are lines of a room where several\n"
+                    "people talk at once (shell patterns: \"api\", \"irc-*\"). Elsewhere such a message continues\n"
+                    "its sender's open case within router.thread_window, as one person's texts or form posts do.")
     sender_window: Duration = Field(
         timedelta(seconds=30),
         description="A line naming no one continues its sender's own case only if that case had a message this\n"

@@ -1,9 +1,11 @@
 """Chat lines with no conversation key: who is talking to whom, and only while it is fresh.
 
-Web chat sessions and Slack threads carry a thread key, mail a subject. A line
-with neither (a chat room bridged through the generic API, a client that sends
-no key) may come from a room where several people talk at once, so it joins
-a case only on evidence that it belongs there:
+Web chat sessions and Slack threads carry a thread key, mail a subject. On a
+channel the operator names a room (`router.chat.rooms`: a chat room bridged
+through the generic API), a line with neither may come from a room where
+several people talk at once, so it joins a case only on evidence that it
+belongs there (on any other channel, such a message is one person writing to
+us and continues their open case, as the router does for every channel):
 
 - a line that names someone ("bob: …", "bob, …", "@bob …", Slack's "<@U123>")
   continues the sender's exchange with that person, or else the case that
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from fnmatch import fnmatchcase
 from datetime import datetime
 
 from config.schema import ChatSettings
@@ -43,10 +46,10 @@ ENDS = 3  # people name whom they talk to at either end of a line: "thanks bob",
 PAIR_KEY = "chat-pair:"
 
 
-def is_chat_line(message: Message) -> bool:
-    """A message with no thread key, no subject and no references, on a channel other than email."""
+def is_chat_line(message: Message, settings: ChatSettings) -> bool:
+    """A message with no thread key, no subject and no references, on a channel the operator named a room."""
     return (message.thread_key is None and message.subject is None and not message.thread_refs
-            and message.channel != "email")
+            and message.channel != "email" and any(fnmatchcase(message.channel, room) for room in settings.rooms))
 
 
 def addressee(text: str) -> str | None:
@@ -88,7 +91,7 @@ class _Line:
 
 def asked_pair_keys(message: Message, settings: ChatSettings) -> list[str]:
     """Every pair key `resolve_chat` may look up for this line."""
-    if not is_chat_line(message):
+    if not is_chat_line(message, settings):
         return []
     line = _Line(message, settings)
     return [key for name in line.names for key in line.keys(name)]

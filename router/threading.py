@@ -164,7 +164,7 @@ def resolve_case(message: Message, lookup: CaseLookup, window: timedelta,
     message leaves for later ones.
     """
     pair_keys: tuple[str, ...] = ()
-    if is_chat_line(message):
+    if is_chat_line(message, chat):
         thread, pair_keys = resolve_chat(message, lookup, chat)
     else:
         thread = (resolve_email_thread if message.channel == EMAIL else resolve_thread)(message, lookup, window)

@@ -112,7 +112,7 @@ def _route_together(rt: Runtime, message_ids: list[str]) -> BatchOutcome:
                 parsed.append((raw, message, read.classification))
         keys: set[str] = set()
         for _, message, _ in parsed:
-            keys.update(*asked_keys(message))
+            keys.update(*asked_keys(message, rt.settings.router.chat))
         recorder.lookup.prefetch(keys, {(message.channel, message.sender.handle) for _, message, _ in parsed})
         # Every message but a public mention opens or joins a case, so its sender will be a contact.
         recorder.add_senders([message.sender for _, message, _ in parsed if not message.public])

@@ -19,9 +19,9 @@ from frontdesk.store.tables import CaseEvent, RawPayload
 class StoredRouting:
     """Routes messages one transaction each, as workers/routing.py does, and reads back what was recorded."""
 
-    def __init__(self, sessions):
+    def __init__(self, sessions, settings: RouterSettings | None = None):
         self.sessions = sessions
-        self.router = build_router(RouterSettings(), AcknowledgmentSettings())
+        self.router = build_router(settings or RouterSettings(), AcknowledgmentSettings())
 
     def route(self, routed: Message, ack_target: str | None = None) -> tuple[int, Decision]:
         """The case the message was recorded in, and the router's decision."""

@@ -1,16 +1,27 @@
-"""router/chat.py: chat lines with no thread key and no subject, in the SQL store and in memory alike."""
+"""router/chat.py: lines with no thread key and no subject on a channel named a room, in the SQL store and in
+memory alike; on other channels such a message continues its sender's case."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+
+import pytest
 
 from config.schema import AcknowledgmentSettings, ChatSettings, RouterSettings
 from frontdesk.judging import build_router
 from frontdesk.models import Contact, Message
 from frontdesk.triage import MemoryCases
 from router.chat import addressee
+from tests.router.conftest import StoredRouting
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+ROOMS = ChatSettings(rooms=["api"])
+
+
+@pytest.fixture
+def room(sessions) -> StoredRouting:
+    """The default router with the API channel named a room, routing into the SQL store."""
+    return StoredRouting(sessions, RouterSettings(chat=ROOMS))
 
 
 def line(number: int, sender: str, text: str, seconds: int, channel: str = "api") -> Message:
@@ -25,19 +36,19 @@ def partition(case_ids: list[int]) -> list[int]:
     return [first.setdefault(case_id, len(first)) for case_id in case_ids]
 
 
-def route_both(store, lines: list[tuple[str, str, int]]) -> tuple[list[int], list[str]]:
+def route_both(room, lines: list[tuple[str, str, int]]) -> tuple[list[int], list[str]]:
     """Each (sender, text, seconds) line routed into the SQL store and into memory: the one partition both
     give, and how each line found its case."""
     messages = [line(number, sender, text, seconds) for number, (sender, text, seconds) in enumerate(lines)]
-    stored = [store.route(message) for message in messages]
+    stored = [room.route(message) for message in messages]
     memory = MemoryCases()
-    in_memory = [memory.record(message, store.router.route(message, memory)) for message in messages]
+    in_memory = [memory.record(message, room.router.route(message, memory)) for message in messages]
     assert partition(in_memory) == partition([case_id for case_id, _ in stored])
     return partition(in_memory), [decision.thread.how for _, decision in stored]
 
 
-def test_two_people_talking_past_each_other_in_one_room_are_not_merged(store):
-    cases, _ = route_both(store, [
+def test_two_people_talking_past_each_other_in_one_room_are_not_merged(room):
+    cases, _ = route_both(room, [
         ("client:ann", "my parcel was left in the rain and everything inside is soaked", 0),
         ("client:bob", "the app logs me out every few minutes", 5),
         ("client:ann", "the box was open too", 20),
@@ -47,8 +58,8 @@ def test_two_people_talking_past_each_other_in_one_room_are_not_merged(store):
     assert cases == [0, 1, 0, 1, 2]
 
 
-def test_an_addressed_reply_joins_the_addressees_case_and_the_answer_comes_back_to_it(store):
-    cases, how = route_both(store, [
+def test_an_addressed_reply_joins_the_addressees_case_and_the_answer_comes_back_to_it(room):
+    cases, how = route_both(room, [
         ("client:ann", "my parcel was left in the rain and everything inside is soaked", 0),
         ("client:cy", "how do I change the delivery address on an order?", 10),
         ("client:dee", "ann: send us a photo of the box please", 60),
@@ -60,8 +71,8 @@ def test_an_addressed_reply_joins_the_addressees_case_and_the_answer_comes_back_
     assert how[2:] == ["addressed", "addressed", "addressed", "mentioned"]
 
 
-def test_someone_who_answers_others_is_not_joined_to_their_own_old_question(store):
-    cases, _ = route_both(store, [
+def test_someone_who_answers_others_is_not_joined_to_their_own_old_question(room):
+    cases, _ = route_both(room, [
         ("client:dee", "does anyone know why the tracking page is blank?", 0),
         ("client:ann", "my refund for order 4411 never arrived", 50),
         ("client:dee", "ann: which payment method did you use?", 60),  # in ann's case, not dee's
@@ -75,7 +86,8 @@ def test_a_chat_line_that_names_nobody_continues_its_senders_case_only_within_th
     lines = [line(0, "ann", "the kettle I bought sparks when I switch it on", 0),
              line(1, "ann", "and it smells of burning", 20),
              line(2, "ann", "it is the KX-3 model", 200)]
-    for window, expected in ((ChatSettings(), [0, 0, 1]), (ChatSettings(sender_window=timedelta(minutes=5)), [0, 0, 0])):
+    for window, expected in ((ROOMS, [0, 0, 1]), (ChatSettings(rooms=["api"], sender_window=timedelta(minutes=5)),
+                                                   [0, 0, 0])):
         router = build_router(RouterSettings(chat=window), AcknowledgmentSettings())
         memory = MemoryCases()
         assert partition([memory.record(message, router.route(message, memory)) for message in lines]) == expected
@@ -95,3 +107,17 @@ def test_addressee():
     assert addressee("@bob try again") == "bob"
     assert addressee("<@U024BE7LH> try again") == "U024BE7LH"
     assert addressee("try again bob") is None
+
+
+def test_on_a_channel_not_named_a_room_a_keyless_message_continues_its_senders_case(store):
+    # One person texting through an API bridge: hours apart, still the same complaint.
+    first, _ = store.route(line(0, "client:ann", "the kettle I bought sparks when I switch it on", 0))
+    later, decision = store.route(line(1, "client:ann", "any news? it is the KX-3 model", 3 * 3600))
+    assert later == first and decision.thread.how == "sender_open_case"
+
+
+def test_rooms_are_shell_patterns_of_channel_names():
+    router = build_router(RouterSettings(chat=ChatSettings(rooms=["irc-*"])), AcknowledgmentSettings())
+    memory = MemoryCases()
+    lines = [line(0, "ann", "the kettle sparks", 0, "irc-ubuntu"), line(1, "ann", "still waiting", 3 * 3600, "irc-ubuntu")]
+    assert len({memory.record(message, router.route(message, memory)) for message in lines}) == 2

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from config.schema import ChatSettings, RouterSettings
 from frontdesk.models import Contact, Message
 from frontdesk.triage import MemoryCases
+from tests.router.conftest import StoredRouting
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 CHAT = [
@@ -29,7 +31,8 @@ def partition(case_ids: list[int]) -> list[int]:
     return [first.setdefault(case_id, len(first)) for case_id in case_ids]
 
 
-def test_someone_who_answered_in_another_case_opens_their_own_in_memory_as_in_sql(store):
+def test_someone_who_answered_in_another_case_opens_their_own_in_memory_as_in_sql(sessions):
+    store = StoredRouting(sessions, RouterSettings(chat=ChatSettings(rooms=["webchat"])))  # keyless: a room
     messages = [chat_line(number, sender, text) for number, (sender, text) in enumerate(CHAT)]
     stored = [store.route(message)[0] for message in messages]
     memory = MemoryCases()

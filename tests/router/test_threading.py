@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from config.schema import AcknowledgmentSettings, RouterSettings
+from config.schema import AcknowledgmentSettings, ChatSettings, RouterSettings
 from frontdesk.models import Contact, Message
 from frontdesk.triage import MemoryCases
 from frontdesk.judging import build_router
@@ -41,8 +41,8 @@ def email(number: int, sender: str, subject: str, text: str, minutes: int = 0) -
                    sent_at=when, received_at=when)
 
 
-def route_all(messages: list[Message]) -> list:
-    router = build_router(RouterSettings(), AcknowledgmentSettings())
+def route_all(messages: list[Message], settings: RouterSettings | None = None) -> list:
+    router = build_router(settings or RouterSettings(), AcknowledgmentSettings())
     cases = MemoryCases()
     decisions = []
     for message in messages:
@@ -131,7 +131,7 @@ def test_a_chat_line_addressed_to_someone_joins_their_case_and_others_stay_apart
         chat(3, "cy", "how do I change my password?", 3),
         chat(4, "dee", "<@cy> settings, then security", 4),
         chat(5, "eve", "zed: are you there?", 5),
-    ])
+    ], RouterSettings(chat=ChatSettings(rooms=["webchat"])))  # keyless lines: a room bridged in
     case_ids = [case_id for case_id, _ in decisions]
     assert case_ids[1] == case_ids[0] and decisions[1][1].thread.how == "addressed"
     assert case_ids[3] == case_ids[2] != case_ids[0]

@@ -167,7 +167,9 @@ def test_new_senders_of_one_batch_each_get_a_contact_of_their_own(make_platform,
 
 
 def test_the_routing_job_sends_its_batch_s_pages_and_acknowledgments_itself(make_platform, receiver, database_url):
-    platform = make_platform(database_url=database_url, channels=client(receiver.url), oncall=oncall(receiver.url))
+    roster = oncall(receiver.url, people=("dana",))
+    roster["escalation"]["ack_timeout"] = "10m"
+    platform = make_platform(database_url=database_url, channels=client(receiver.url), oncall=roster)
     for body in (message("now-1", "ann", "The charger caught fire and burned my hand."),
                  message("now-2", "bob", "My parcel arrived late.")):
         assert platform.post_message(body).status_code == 202
@@ -179,4 +181,5 @@ def test_the_routing_job_sends_its_batch_s_pages_and_acknowledgments_itself(make
     platform.work()  # the page job and outbound entries queued as a safety net find nothing left to send
     assert len(receiver.on("/ack")) == 2 and len(receiver.on("/page/dana")) == 1
     with platform.runtime.sessions() as session:
-        assert sorted(session.scalars(select(Delivery.status)).all()) == ["sent", "sent", "sent"]
+        assert sorted(session.execute(select(Delivery.kind, Delivery.status)).all()) == [
+            ("ack", "sent"), ("ack", "sent"), ("page", "sent")]
