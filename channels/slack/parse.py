@@ -128,13 +128,18 @@ def _message(raw: RawInbound, event: dict[str, Any], *, channel: str, author: st
     text = plain_text(text, drop_user=raw.meta.get("bot_user_id"))
     if not text.strip():
         raise UnsupportedEventError("a message with no text is ignored")
+    # A reply continues its thread. A message of its own (a DM, a mention) is keyed by nothing but its own
+    # id, which its thread's replies name: so it continues its sender's open case, as on every channel,
+    # rather than opening a case per line of a DM.
+    reply = thread_ts != ts
     return Message(
         id=raw.id,
         channel=SLUG,
         external_id=raw.external_id,
         sender=Contact(channel=SLUG, handle=author),
         text=text,
-        thread_key=f"{channel}:{thread_ts}",
+        thread_key=f"{channel}:{thread_ts}" if reply else None,
+        own_ids=() if reply else (f"{channel}:{ts}",),
         sent_at=datetime.fromtimestamp(float(ts), tz=timezone.utc),
         received_at=raw.received_at,
         reply_to={"channel": channel, "thread_ts": thread_ts, "ts": ts},

@@ -32,7 +32,7 @@ def test_app_mention_becomes_a_message_without_the_bot_mention():
     assert message.idempotency_key == "slack:Ev111"
     assert message.sender.handle == "W222" and message.sender.channel == "slack"
     assert message.text == "Hi there!"
-    assert message.thread_key == "C111:1595926230.009600"
+    assert message.thread_key is None and message.own_ids == ("C111:1595926230.009600",)  # its thread's key
     assert message.reply_to == {"channel": "C111", "thread_ts": "1595926230.009600", "ts": "1595926230.009600"}
     assert message.sent_at == datetime.fromtimestamp(1595926230.0096, tz=timezone.utc)
     assert message.received_at == RECEIVED
@@ -46,7 +46,7 @@ def test_direct_message_to_the_app():
     message = parse(raw(fixture("event_callback__message_im"), external_id="Ev111"))
     assert message.sender.handle == "W111"
     assert message.text == "Hi there! Thanks for sharing the info!"
-    assert message.thread_key == "D111:1610261659.001400"
+    assert message.thread_key is None and message.own_ids == ("D111:1610261659.001400",)
     assert message.reply_to["channel"] == "D111"
 
 
@@ -54,7 +54,7 @@ def test_a_reply_in_a_thread_continues_the_thread():
     payload = fixture("event_callback__message_im")
     payload["event"]["thread_ts"] = "1610261000.000100"  # variant: the same DM, written as a thread reply
     message = parse(raw(payload))
-    assert message.thread_key == "D111:1610261000.000100"
+    assert message.thread_key == "D111:1610261000.000100" and message.own_ids == ()
     assert message.reply_to == {"channel": "D111", "thread_ts": "1610261000.000100", "ts": "1610261659.001400"}
 
 
@@ -63,7 +63,7 @@ def test_report_as_complaint_shortcut_names_the_author_as_complainant():
     assert message.external_id == "report:C111:1583636382.000300"
     assert message.sender.handle == "W111"
     assert message.text == "@W222 test"
-    assert message.thread_key == "C111:1583636382.000300"
+    assert message.thread_key is None and message.own_ids == ("C111:1583636382.000300",)
     assert message.reply_to == {"channel": "C111", "thread_ts": "1583636382.000300", "ts": "1583636382.000300",
                                 "reported_by": "W111"}
 
@@ -147,7 +147,7 @@ def test_socket_mode_envelope_payload_is_an_ordinary_event():
     with pytest.raises(UnsupportedEventError, match="no text"):
         parse(raw(payload, bot_user_id="U111"))  # the mention is all it says
     message = parse(raw(payload))
-    assert (message.sender.handle, message.text, message.thread_key) == ("U222", "@U111", "C111:1610241741.000200")
+    assert (message.sender.handle, message.text, message.own_ids) == ("U222", "@U111", ("C111:1610241741.000200",))
 
 
 def test_button_clicks_are_not_messages():

@@ -19,7 +19,7 @@ from frontdesk.errors import ConfigError
 from frontdesk.intake import Intake
 from frontdesk.metrics import Metrics
 from frontdesk.store.db import make_engine, make_sessions, migrate
-from frontdesk.store.tables import Case, MessageRow, RawPayload
+from frontdesk.store.tables import Case, MessageRow, RawPayload, ThreadKey
 from tests.channels.slack.conftest import SIGNING_SECRET, fixture
 from tests.fakes.slack_api import BOT_TOKEN, BOT_USER_ID, signed_headers
 
@@ -45,7 +45,8 @@ def test_a_mention_is_stored_routed_and_answered_in_its_thread(slack_platform, s
     with slack_platform.services.sessions() as session:
         message = session.scalars(select(MessageRow)).one()
         assert (message.channel, message.text) == ("slack", "my order arrived broken and nobody answers")
-        assert message.thread_key == "C111:1595926230.009600"
+        keys = session.scalars(select(ThreadKey.key).where(ThreadKey.case_id == message.case_id)).all()
+        assert "C111:1595926230.009600" in keys  # the key its thread's replies carry
     (reply,) = fake_slack.calls_to("chat.postMessage")
     assert (reply.args["channel"], reply.args["thread_ts"]) == ("C111", "1595926230.009600")
 
@@ -163,6 +164,18 @@ def test_a_direct_message_thread_continues_its_case(slack_platform, slack, fake_
     slack_platform.work()
     assert count(slack_platform, Case) == 1
     assert count(slack_platform, MessageRow) == 2
+
+
+def test_lines_of_a_direct_message_are_one_case_and_one_acknowledgment(slack_platform, slack, fake_slack):
+    for number, text in enumerate(["hi", "my order 1182 is two weeks late", "and nobody answers the phone"]):
+        line = fixture("event_callback__message_im")
+        line["event_id"], line["event"]["ts"] = f"Ev12{number}", f"16102617{number}0.000100"
+        line["event"]["text"] = text
+        assert slack.event(line).status_code == 200
+    slack_platform.work()
+    assert count(slack_platform, Case) == 1
+    assert count(slack_platform, MessageRow) == 3
+    assert len([call for call in fake_slack.calls_to("chat.postMessage") if call.args["channel"] == "D111"]) == 1
 
 
 def test_report_as_complaint_opens_a_case_for_the_author_once(slack_platform, slack, fake_slack):
