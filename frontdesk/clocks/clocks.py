@@ -87,6 +87,13 @@ class ClockPolicy:
         return [self._clock(name, getattr(targets, name) if targets else None, times.opened_at, stops[name], now)
                 for name in CLOCKS]
 
+    def soonest_warning(self) -> timedelta | None:
+        """How long after opening the earliest clock of any urgency can reach its warning point (business
+        hours only make it later); None when no clock has a target. Younger cases need no check."""
+        targets = [getattr(each, name) for each in self.settings.targets.values() for name in CLOCKS]
+        present = [target for target in targets if target is not None]
+        return min(present) * self.settings.warn_at if present else None
+
     def _clock(self, name: str, target: timedelta | None, opened: datetime, stopped: datetime | None,
                now: datetime) -> Clock:
         if target is None:

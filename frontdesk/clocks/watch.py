@@ -50,9 +50,16 @@ class CheckResult:
 
 def check_clocks(session: Session, policy: ClockPolicy, oncall: OncallSettings, metrics, now: datetime,
                  after_id: int = 0) -> tuple[CheckResult, int | None]:
-    """Check one batch of live cases (ids above `after_id`); returns the result and the next `after_id`, or None."""
+    """Check one batch of live cases (ids above `after_id`); returns the result and the next `after_id`, or None.
+
+    Cases too young for any clock to have reached its warning point are not read: a busy desk's many fresh
+    cases made every check walk them all, holding the store's write lock on SQLite while it did.
+    """
+    soonest = policy.soonest_warning()
+    if soonest is None:
+        return CheckResult(), None
     cases = list(session.scalars(
-        select(Case).where(Case.id > after_id, Case.merged_into.is_(None),
+        select(Case).where(Case.id > after_id, Case.merged_into.is_(None), Case.opened_at <= now - soonest,
                            or_(Case.status != "resolved", Case.resolved_at >= now - RECENTLY_RESOLVED))
         .order_by(Case.id).limit(BATCH)))
     result = CheckResult(checked=len(cases))

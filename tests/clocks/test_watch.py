@@ -104,3 +104,19 @@ def test_end_to_end_warning_page_breach_event_and_metric(make_platform, receiver
     assert sorted(kinds) == [("clock_breached", "first_response"), ("clock_warning", "resolve")]
     metrics = platform.http.get(f"{platform.url}/metrics", timeout=10).text
     assert 'frontdesk_clock_breaches_total{clock="first_response",urgency="normal"} 1.0' in metrics
+
+
+def test_cases_too_young_for_any_warning_are_not_read(sessions):
+    make_case(sessions)
+    assert POLICY.soonest_warning() == timedelta(minutes=48)  # 1h x warn_at 0.8
+    assert run(sessions, OPENED + timedelta(minutes=47)).checked == 0
+    assert run(sessions, OPENED + timedelta(minutes=49)).checked == 1
+
+
+def test_without_any_target_nothing_is_read(sessions):
+    make_case(sessions)
+    policy = ClockPolicy(ClocksSettings(targets={}))
+    assert policy.soonest_warning() is None
+    with sessions.begin() as session:
+        result, after = check_clocks(session, policy, ROSTER, Metrics(None), OPENED + timedelta(days=30))
+    assert (result.checked, after) == (0, None)
