@@ -35,6 +35,9 @@ def _drain(rt: Runtime, buffer: Buffer, work) -> int:
         ids = buffer.take(rt.redis, rt.settings.workers.batch_size)
         if not ids:
             break
+        # More is waiting: keep a drain job queued so an idle worker joins in now, not when this job ends
+        # (it queued the next one only at its end, and a worker that finished meanwhile sat idle).
+        buffer.ensure_drain(rt.redis)
         try:
             done += work(ids)
         except Exception:
