@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-
 from http.client import HTTPException
 
 from standardwebhooks import Webhook

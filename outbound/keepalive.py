@@ -73,13 +73,6 @@ class KeepAlivePool:
             connection.close()
         return status
 
-    def close(self) -> None:
-        """Close the idle connections."""
-        with self._lock:
-            idle, self._idle = self._idle, []
-        for connection in idle:
-            connection.close()
-
     def _exchange(self, connection: http.client.HTTPConnection, body: bytes,
                   headers: dict[str, str]) -> tuple[int, bool]:
         connection.request("POST", self.path, body=body, headers={**self.headers, **headers})

@@ -32,8 +32,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from fnmatch import fnmatchcase
 from datetime import datetime
+from fnmatch import fnmatchcase
 
 from config.schema import ChatSettings
 from frontdesk.models import Message, ThreadMatch
