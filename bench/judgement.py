@@ -15,6 +15,7 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 # Replace the script's own folder, whose email.py would shadow the standard library's.
@@ -31,6 +32,7 @@ from classifier.corpora import (  # noqa: E402
 from classifier.features import TROUBLE  # noqa: E402
 from classifier.text import prepare  # noqa: E402
 from classifier.train import build_model, training_examples  # noqa: E402
+from frontdesk.models import Classification  # noqa: E402
 from frontdesk.settings import load_settings  # noqa: E402
 from frontdesk.triage import read_jsonl, triage  # noqa: E402
 from frontdesk.judging import build_router  # noqa: E402
@@ -55,20 +57,27 @@ def complaints(root: Path) -> dict[str, float]:
     return figures
 
 
-def crisis(root: Path) -> dict[str, float]:
-    """CrisisLexT26: three-class macro-F1, leave-one-event-out (a model trained without each event)."""
+def crisis_loeo(root: Path) -> Iterator[tuple[str, list[str], list[Classification]]]:
+    """For each CrisisLexT26 event: its name, its tweets' gold classes, and how a model trained without it
+    (and with everything else the shipped model learns from) classifies them."""
     base = [example for example in training_examples(root) if example.source != "crisislex"]
     events = load_crisislex(root)
-    gold: list[str] = []
-    predicted: list[str] = []
     for event in sorted({example.group for example in events}):
         held = [example for example in events if example.group == event]
         model = build_model(base + [example for example in events if example.group != event],
                             cache=FEATURE_CACHE)
-        results = classify_many([example.text for example in held], model=model)
-        gold.extend(example.gold for example in held)
+        yield event, [example.gold for example in held], classify_many([example.text for example in held],
+                                                                         model=model)
+
+
+def crisis(root: Path) -> dict[str, float]:
+    """CrisisLexT26: three-class macro-F1, leave-one-event-out (a model trained without each event)."""
+    gold: list[str] = []
+    predicted: list[str] = []
+    for event, event_gold, results in crisis_loeo(root):
+        gold.extend(event_gold)
         predicted.extend(URGENCY_TO_CRISIS[result.urgency] for result in results)
-        print(f"  {event}: macro-F1 {macro_f1([e.gold for e in held], predicted[-len(held):], CLASSES):.3f}",
+        print(f"  {event}: macro-F1 {macro_f1(event_gold, predicted[-len(event_gold):], CLASSES):.3f}",
               flush=True)
     for label, (precision, recall, f1) in per_class(gold, predicted, CLASSES).items():
         print(f"  {label}: precision {precision:.3f} recall {recall:.3f} F1 {f1:.3f}")

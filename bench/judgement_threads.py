@@ -150,12 +150,13 @@ def _irc_message(name: str, index: int, line: str, day: datetime) -> Message:
                    sender=Contact(channel=channel, handle=nick), text=text, sent_at=when, received_at=when)
 
 
-def route_chat(messages: list[Message]) -> list[int]:
+def route_chat(messages: list[Message], **chat) -> list[int]:
     """The case each chat line ends in (after any merges) under the real router: built-in default settings,
-    with the IRC channels named rooms (`router.chat.rooms`), as an operator bridging them would."""
+    with the IRC channels named rooms (`router.chat.rooms`), as an operator bridging them would, and any
+    other `router.chat` setting given as a keyword (`sender_window=timedelta(minutes=1)`)."""
     settings = load_settings(None)
     settings = settings.model_copy(update={"router": settings.router.model_copy(update={
-        "chat": settings.router.chat.model_copy(update={"rooms": ["irc-*"]})})})
+        "chat": settings.router.chat.model_copy(update={"rooms": ["irc-*"], **chat})})})
     router = build_router(settings.router, settings.acknowledgments)
     cases = MemoryCases()
     predicted = [cases.record(message, router.route(message, cases)) for message in messages]

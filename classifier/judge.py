@@ -63,15 +63,9 @@ def _model_reason(model: LinearModel, vector: Vector, head: str, score: float, w
                   detail=f"{why}: {head} score {score:.2f}; words that weighed most: {shown}{tone}")
 
 
-def judge(text: str, prepared: Prepared, scores: dict[str, float], model: LinearModel,
-          vector: Vector, positive: float, negative: float, thresholds: Thresholds) -> Classification:
-    """Combine head scores, guards and thresholds into one Classification."""
-    reasons: list[Reason] = []
-    sentiment = compound(positive, negative)
-    harm_denied = False
-    if thresholds.guards:
-        harm_denied, sentiment, guard_reasons = _apply_guards(text, prepared, scores, sentiment, thresholds)
-        reasons.extend(guard_reasons)
+def decide(scores: dict[str, float], thresholds: Thresholds,
+           harm_denied: bool = False) -> tuple[str, str, list[str]]:
+    """Urgency, the head that drove it, and the categories listed, from calibrated scores and thresholds."""
     categories = [name for name in CATEGORIES[:-1] if scores[name] >= thresholds.for_category(name)]
     if scores["safety"] >= thresholds.critical and not harm_denied:
         urgency, driver = "critical", "safety"
@@ -85,6 +79,19 @@ def judge(text: str, prepared: Prepared, scores: dict[str, float], model: Linear
         urgency, driver = "low", "case"
     if urgency != "low" and not categories:
         categories = ["service"]
+    return urgency, driver, categories
+
+
+def judge(text: str, prepared: Prepared, scores: dict[str, float], model: LinearModel,
+          vector: Vector, positive: float, negative: float, thresholds: Thresholds) -> Classification:
+    """Combine head scores, guards and thresholds into one Classification."""
+    reasons: list[Reason] = []
+    sentiment = compound(positive, negative)
+    harm_denied = False
+    if thresholds.guards:
+        harm_denied, sentiment, guard_reasons = _apply_guards(text, prepared, scores, sentiment, thresholds)
+        reasons.extend(guard_reasons)
+    urgency, driver, categories = decide(scores, thresholds, harm_denied)
     reasons.insert(0, _model_reason(model, vector, driver, scores[driver], f"urgency {urgency}",
                                     -1.0 if urgency == "low" else 1.0))
     for name in categories:
