@@ -44,20 +44,19 @@ INFORMATIVE = (0.3, 0.4, 0.5, 0.6, 0.7)
 def chat_windows(root: Path) -> dict[str, float]:
     """Pairwise P/R/F1 on the IRC lines for each (sender_window, reply_window)."""
     messages, gold = load_irc(root)
-    shipped = load_settings(None).router.chat
+    chat = load_settings(None).router.chat
+    shipped = (int(chat.sender_window.total_seconds()), int(chat.reply_window.total_seconds()))
     rows = {}
     print("sender_window reply_window precision recall F1")
-    for sender in SENDER_SECONDS:
-        for reply in REPLY_SECONDS:
+    for sender in sorted({*SENDER_SECONDS, shipped[0]}):
+        for reply in sorted({*REPLY_SECONDS, shipped[1]}):
             predicted = route_chat(messages, sender_window=timedelta(seconds=sender),
                                    reply_window=timedelta(seconds=reply))
             rows[(sender, reply)] = pairwise(gold, predicted)
             precision, recall, f1 = rows[(sender, reply)]
             print(f"{sender:>12}s {reply:>11}s {precision:9.3f} {recall:6.3f} {f1:.3f}", flush=True)
-    key = (int(shipped.sender_window.total_seconds()), int(shipped.reply_window.total_seconds()))
-    shipped_figures = rows[key] if key in rows else pairwise(gold, route_chat(messages))
     best = max(rows, key=lambda pair: rows[pair][2])
-    return {"irc_shipped_precision": shipped_figures[0], "irc_shipped_f1": shipped_figures[2],
+    return {"irc_shipped_precision": rows[shipped][0], "irc_shipped_f1": rows[shipped][2],
             "irc_best_f1": rows[best][2], "irc_best_precision": rows[best][0],
             "irc_best_sender_window_s": best[0], "irc_best_reply_window_s": best[1]}
 
@@ -68,13 +67,13 @@ def crisis_thresholds(root: Path) -> dict[str, float]:
     scores: list[dict[str, float]] = []
     for event, event_gold, results in crisis_loeo(root):
         gold.extend(event_gold)
-        scores.extend(dict(result.scores) for result in results)
+        scores.extend(result.scores for result in results)
         print(f"  {event}: scored", flush=True)
 
     def figure(safety: float, informative: float) -> float:
         thresholds = replace(DEFAULT_THRESHOLDS, critical=safety, safety_high=safety, informative=informative)
         # The negated-harm guard only turns critical into high, which this mapping already joins.
-        return macro_f1(gold, [URGENCY_TO_CRISIS[decide(dict(row), thresholds)[0]] for row in scores], CLASSES)
+        return macro_f1(gold, [URGENCY_TO_CRISIS[decide(row, thresholds)[0]] for row in scores], CLASSES)
 
     grid = {(safety, informative): figure(safety, informative) for safety in SAFETY for informative in INFORMATIVE}
     print("safety \\ informative " + " ".join(f"{value:5}" for value in INFORMATIVE))
