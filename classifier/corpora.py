@@ -17,7 +17,15 @@ from pathlib import Path
 from classifier.errors import TrainingDataError
 from frontdesk.models import CATEGORIES
 
-HEADS = ("case", "informative", *CATEGORIES[:-1])
+RISK_HEADS = CATEGORIES[:-1]
+# What an informative crisis report is about (CrisisLexT26's information types), learnt from that corpus only:
+# classifier.judge tells an urgent report (people affected, infrastructure damaged, a warning) from the rest
+# (donation appeals, other news) by them.
+REPORT_TYPES = {"Affected individuals": "report_affected", "Infrastructure and utilities": "report_infrastructure",
+                "Caution and advice": "report_caution", "Donations and volunteering": "report_donations",
+                "Other Useful Information": "report_other"}
+REPORT_HEADS = tuple(REPORT_TYPES.values())
+HEADS = ("case", "informative", *RISK_HEADS, *REPORT_HEADS)
 AUTHORED = Path(__file__).with_name("data") / "examples.jsonl"
 CRISIS_HIGH = {"Affected individuals", "Infrastructure and utilities", "Caution and advice"}
 CRISIS_NORMAL = {"Donations and volunteering", "Other Useful Information"}
@@ -69,13 +77,17 @@ def load_crisislex(root: Path) -> list[Example]:
             rows = csv.reader(handle)
             next(rows)
             for row in rows:
-                gold = crisis_class(row[3].strip(), row[4].strip())
+                info_type, informativeness = row[3].strip(), row[4].strip()
+                gold = crisis_class(info_type, informativeness)
                 labels = {"informative": int(gold != "low"), "safety": int(gold == "high")}
                 weights = {"informative": 1.0, "safety": 1.0}
                 if gold == "low":
                     labels["case"], weights["case"] = 0, CASE_BACKGROUND
-                for head in HEADS[3:]:
+                for head in RISK_HEADS[1:]:
                     labels[head], weights[head] = 0, WEAK
+                for kind, head in REPORT_TYPES.items():
+                    labels[head] = int(informativeness == "Related and informative" and info_type == kind)
+                    weights[head] = 1.0
                 examples.append(Example(row[1], "crisislex", path.parent.name, labels, weights, gold=gold))
     return examples
 
@@ -111,7 +123,7 @@ def load_authored(path: Path = AUTHORED, weight: float = 3.0) -> list[Example]:
         except (ValueError, KeyError) as error:
             raise TrainingDataError(f"{path}:{number}: {error}") from error
         labels = {"case": int(urgency != "low")}
-        labels.update({head: int(head in categories) for head in HEADS[2:]})
+        labels.update({head: int(head in categories) for head in RISK_HEADS})
         weights = {head: weight for head in labels}
         if urgency == "low":
             # Chatter to a brand is no incident report; without these negatives the

@@ -7,6 +7,7 @@ named threshold (`Thresholds`), and the reason says which.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from classifier import guards
 from classifier.lexicon import compound
@@ -15,6 +16,11 @@ from classifier.text import Prepared
 from frontdesk.models import CATEGORIES, Classification, Reason
 
 HIGH_CATEGORIES = ("legal", "privacy", "harassment", "financial", "regulatory")
+# An incident report that is no complaint is urgent when it is about people affected, infrastructure damaged
+# or a warning, and not when it is a donation appeal or other news (the model's report_* heads).
+URGENT_REPORTS = {"report_affected": "people affected", "report_infrastructure": "infrastructure damaged",
+                  "report_caution": "a warning"}
+OTHER_REPORTS = {"report_donations": "a donation appeal", "report_other": "other news"}
 # What the sentence embedding's pull towards a head reads as, for the reasons (pull away from `case`: "low").
 TONE = {
     "case": "complaints", "low": "messages that need no case", "informative": "incident reports",
@@ -34,7 +40,10 @@ class Thresholds:
     category for `high` and for being listed; harassment: the same for
     harassment, set apart because rude wording is common in ordinary complaints;
     case: a complaint needing a case (`normal`); informative: an informative
-    report about an incident (`normal`).
+    report about an incident (`normal`); report_types: a report that is no
+    complaint and was judged urgent or informative is `high` (safety) if it
+    reads more as people affected, infrastructure damaged or a warning than as
+    a donation appeal or other news, else `normal`.
     """
 
     critical: float = 0.6
@@ -44,6 +53,7 @@ class Thresholds:
     case: float = 0.5
     informative: float = 0.5
     guards: bool = True
+    report_types: bool = True
 
     def for_category(self, category: str) -> float:
         """The listing threshold of one category."""
@@ -63,8 +73,17 @@ def _model_reason(model: LinearModel, vector: Vector, head: str, score: float, w
                   detail=f"{why}: {head} score {score:.2f}; words that weighed most: {shown}{tone}")
 
 
-def decide(scores: dict[str, float], thresholds: Thresholds,
-           harm_denied: bool = False) -> tuple[str, str, list[str]]:
+class Verdict(NamedTuple):
+    """What the scores decide: the urgency, the head that drove it, the categories listed, and, when the kind of
+    incident report settled it, which kind it read as (`report_*` head) and its score."""
+
+    urgency: str
+    driver: str
+    categories: list[str]
+    report: tuple[str, float] | None = None
+
+
+def decide(scores: dict[str, float], thresholds: Thresholds, harm_denied: bool = False) -> Verdict:
     """Urgency, the head that drove it, and the categories listed, from calibrated scores and thresholds."""
     categories = [name for name in CATEGORIES[:-1] if scores[name] >= thresholds.for_category(name)]
     if scores["safety"] >= thresholds.critical and not harm_denied:
@@ -77,9 +96,26 @@ def decide(scores: dict[str, float], thresholds: Thresholds,
         urgency, driver = "normal", "informative"
     else:
         urgency, driver = "low", "case"
+    if driver in ("safety", "informative") and thresholds.report_types and scores["case"] < thresholds.case \
+            and "report_other" in scores:
+        return _by_report(scores, urgency, driver, categories)
     if urgency != "low" and not categories:
         categories = ["service"]
-    return urgency, driver, categories
+    return Verdict(urgency, driver, categories)
+
+
+def _by_report(scores: dict[str, float], urgency: str, driver: str, categories: list[str]) -> Verdict:
+    """An urgent or informative report that is no complaint: its kind decides between high (safety) and normal."""
+    urgent = max(URGENT_REPORTS, key=scores.__getitem__)
+    other = max(OTHER_REPORTS, key=scores.__getitem__)
+    if scores[urgent] > scores[other]:
+        if driver == "informative":
+            return Verdict("high", "safety", ["safety"], (urgent, scores[urgent]))
+        return Verdict(urgency, driver, categories, (urgent, scores[urgent]))
+    rest = [name for name in categories if name != "safety"]
+    if rest:
+        return Verdict("high", max(rest, key=scores.__getitem__), rest, (other, scores[other]))
+    return Verdict("normal", "informative", ["service"], (other, scores[other]))
 
 
 def judge(text: str, prepared: Prepared, scores: dict[str, float], model: LinearModel,
@@ -91,9 +127,11 @@ def judge(text: str, prepared: Prepared, scores: dict[str, float], model: Linear
     if thresholds.guards:
         harm_denied, sentiment, guard_reasons = _apply_guards(text, prepared, scores, sentiment, thresholds)
         reasons.extend(guard_reasons)
-    urgency, driver, categories = decide(scores, thresholds, harm_denied)
+    urgency, driver, categories, report = decide(scores, thresholds, harm_denied)
     reasons.insert(0, _model_reason(model, vector, driver, scores[driver], f"urgency {urgency}",
                                     -1.0 if urgency == "low" else 1.0))
+    if report is not None:
+        reasons.insert(1, _report_reason(*report))
     for name in categories:
         if name not in ("service", driver):
             reasons.append(_model_reason(model, vector, name, scores[name], f"category {name}"))
@@ -101,6 +139,13 @@ def judge(text: str, prepared: Prepared, scores: dict[str, float], model: Linear
     return Classification(urgency=urgency, categories=tuple(categories),
                           scores={name: round(value, 4) for name, value in scores.items()},
                           reasons=tuple(reasons), sentiment=round(sentiment, 4), opt_out=opt_out)
+
+
+def _report_reason(head: str, score: float) -> Reason:
+    kind = URGENT_REPORTS.get(head) or OTHER_REPORTS[head]
+    effect = "urgent" if head in URGENT_REPORTS else "not urgent"
+    return Reason(source="model", name=f"model:{head}", score=round(score, 3),
+                  detail=f"an incident report, not a complaint, reading most as {kind} ({score:.2f}): {effect}")
 
 
 def _apply_guards(text: str, prepared: Prepared, scores: dict[str, float], sentiment: float,

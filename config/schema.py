@@ -140,6 +140,8 @@ class ClassifierSettings(Section):
     case: float = Field(0.5, ge=0, le=1, description="Complaint score for normal; below it and the rest, low.")
     informative: float = Field(0.5, ge=0, le=1, description="Incident-report score for normal.")
     guards: bool = Field(True, description="Negated harm, sarcasm and quoted-text guards.")
+    report_types: bool = Field(True, description="An incident report that is no complaint is high only if it is\n"
+                               "about people affected, infrastructure damaged or a warning; else normal.")
 
 
 class ChatSettings(Section):
