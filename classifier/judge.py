@@ -109,8 +109,8 @@ def _by_report(scores: dict[str, float], urgency: str, driver: str, categories: 
     urgent = max(URGENT_REPORTS, key=scores.__getitem__)
     other = max(OTHER_REPORTS, key=scores.__getitem__)
     if scores[urgent] > scores[other]:
-        if driver == "informative":
-            return Verdict("high", "safety", ["safety"], (urgent, scores[urgent]))
+        if driver == "informative":  # the incident-report score still drove it; the kind made it urgent
+            return Verdict("high", "informative", ["safety"], (urgent, scores[urgent]))
         return Verdict(urgency, driver, categories, (urgent, scores[urgent]))
     rest = [name for name in categories if name != "safety"]
     if rest:
@@ -132,8 +132,8 @@ def judge(text: str, prepared: Prepared, scores: dict[str, float], model: Linear
                                     -1.0 if urgency == "low" else 1.0))
     if report is not None:
         reasons.insert(1, _report_reason(*report))
-    for name in categories:
-        if name not in ("service", driver):
+    for name in categories:  # (safety listed by a report's kind alone has its reason above)
+        if name not in ("service", driver) and scores[name] >= thresholds.for_category(name):
             reasons.append(_model_reason(model, vector, name, scores[name], f"category {name}"))
     opt_out = bool(guards.opt_out(text))
     return Classification(urgency=urgency, categories=tuple(categories),

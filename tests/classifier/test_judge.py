@@ -27,7 +27,8 @@ def test_a_report_that_reads_as_a_donation_appeal_is_normal_not_paged():
 
 def test_an_informative_report_about_damaged_infrastructure_is_high_safety():
     verdict = decide(scores(informative=0.8, report_infrastructure=0.6), Thresholds())
-    assert (verdict.urgency, verdict.driver, verdict.categories) == ("high", "safety", ["safety"])
+    assert (verdict.urgency, verdict.driver, verdict.categories) == ("high", "informative", ["safety"])
+    assert verdict.report == ("report_infrastructure", 0.6)
 
 
 def test_a_complaint_is_never_judged_by_the_kind_of_report():
@@ -56,3 +57,10 @@ def test_the_shipped_model_keeps_a_volunteer_appeal_from_paging_and_says_why():
     result = classify(text)
     assert result.urgency == "normal"
     assert any(reason.name == "model:report_donations" and "not urgent" in reason.detail for reason in result.reasons)
+
+
+def test_a_report_made_urgent_by_its_kind_explains_itself_by_that_kind():
+    result = classify("Flood waters rising fast on the Bruce Highway, two people trapped on a car roof near Gympie")
+    assert result.urgency in ("critical", "high") and "safety" in result.categories
+    assert any(reason.name.startswith("model:report_") and reason.detail.endswith(": urgent")
+               for reason in result.reasons)
