@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 
 import redis
@@ -27,6 +28,7 @@ def run_worker(settings: Settings, redis_url: str, *, burst: bool = False, name:
     runtime = install(Runtime(settings=settings, redis=connection))
     migrate(runtime.engine, migration_lock(connection))
     runtime.warm_up()
+    importlib.import_module("workers.jobs")  # RQ would import the job functions' module in the first job
     heap.settle()
     periodic = PeriodicThread(connection, settings)
     periodic.start()
