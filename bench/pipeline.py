@@ -13,6 +13,8 @@ messages, and the peak RSS of the whole process tree.
 
     .venv/bin/python bench/pipeline.py [--messages 20000] [--rate 500] [--seconds 10] [--workers 1,2]
                                        [--database-url postgresql://…]
+
+With `--messages 0` the fixed-rate run is the first traffic a just-started platform sees.
 """
 
 from __future__ import annotations
@@ -216,14 +218,17 @@ def run(workers: int, messages: int, rate: float, seconds: float, database_url: 
     try:
         arrivals = Arrivals(receiver)
         sent: dict[str, float] = {}
-        throughput_ids = [f"t{workers}-{i}" for i in range(messages)]
-        cpu_before = platform.cpu_seconds()
-        own_before = time.process_time()  # this process: the load generator and the receivers
-        posting = asyncio.run(post_many(platform.url, throughput_ids, None, sent))
-        wait_for(arrivals, throughput_ids, timeout=600)
-        e2e = messages / (max(arrivals.acks[i] for i in throughput_ids) - min(sent[i] for i in throughput_ids))
-        cpu = {name: (used - cpu_before[name]) * 1000 / messages for name, used in platform.cpu_seconds().items()}
-        cpu["bench"] = (time.process_time() - own_before) * 1000 / messages
+        posting = e2e = float("nan")
+        cpu = dict.fromkeys(("server", "workers", "redis", "bench"), float("nan"))
+        if messages:  # with none, the fixed-rate run meets a platform that has routed nothing yet
+            throughput_ids = [f"t{workers}-{i}" for i in range(messages)]
+            cpu_before = platform.cpu_seconds()
+            own_before = time.process_time()  # this process: the load generator and the receivers
+            posting = asyncio.run(post_many(platform.url, throughput_ids, None, sent))
+            wait_for(arrivals, throughput_ids, timeout=600)
+            e2e = messages / (max(arrivals.acks[i] for i in throughput_ids) - min(sent[i] for i in throughput_ids))
+            cpu = {name: (used - cpu_before[name]) * 1000 / messages for name, used in platform.cpu_seconds().items()}
+            cpu["bench"] = (time.process_time() - own_before) * 1000 / messages
 
         latency_ids = [f"l{workers}-{i}" for i in range(int(rate * seconds))]
         asyncio.run(post_many(platform.url, latency_ids, rate, sent))
