@@ -20,10 +20,13 @@ import yaml
 from frontdesk.redis_server import free_port
 
 
+ON_CALL = {"dana": "Dana Whitfield", "lee": "Lee Park"}  # the escalation chain, in order
+
+
 def demo_config(receiver_url: str) -> dict:
     """Settings that send acknowledgments and pages to `receiver_url` (paths /ack and /page/<person>)."""
     host = receiver_url.removeprefix("http://")
-    people = [("dana", "Dana Whitfield"), ("lee", "Lee Park")]
+    people = list(ON_CALL.items())
     return {
         "organisation": {"name": "Acme Appliances (demo)"},
         "channels": {"api": {"clients": [{"name": "default", "callback_url": f"{receiver_url}/ack"}]}},

@@ -20,8 +20,8 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from frontdesk.demo.embedded import EmbeddedPlatform
-from frontdesk.demo.receivers import LoopThread, Receiver
+from frontdesk.demo.embedded import ON_CALL, EmbeddedPlatform
+from frontdesk.demo.receivers import LoopThread, Received, Receiver
 from frontdesk.models import case_reference
 
 COMPLAINTS = Path(__file__).with_name("complaints.jsonl")
@@ -37,6 +37,7 @@ class Tally:
     message_ids: set = field(default_factory=set)
     cases: list = field(default_factory=list)
     acknowledged_by_demo: int | None = None
+    escalated: bool = False
 
 
 def load_complaints() -> list[dict]:
@@ -80,6 +81,7 @@ def run_demo(url: str, token: str | None, timeout: float, console: Console | Non
         if receiver is not None:
             tally.acknowledged_by_demo = acknowledge_first_page(session, url, receiver, timeout)
             wait_for(lambda: len(receiver.on("/ack")) >= expected_acks(tally), timeout)
+            tally.escalated = wait_for(lambda: escalated(receiver, tally.acknowledged_by_demo), timeout)
         refresh(session, url, tally)
         status = report(tally, receiver, console)
         return status
@@ -141,11 +143,28 @@ def acknowledge_first_page(session: requests.Session, url: str, receiver: Receiv
     """Wait for the first page, acknowledge its case through the API as the on-call person would."""
     if not wait_for(lambda: receiver.under("/page/"), timeout):
         return None
-    page = receiver.under("/page/")[0].json()
-    case_id = int(page["message"].split("/api/cases/")[1].split("/")[0])
-    person = receiver.under("/page/")[0].path.rsplit("/", 1)[-1]
-    session.post(f"{url}/api/cases/{case_id}/ack", json={"by": person}, timeout=30).raise_for_status()
+    first = receiver.under("/page/")[0]
+    case_id = paged_case(first)
+    session.post(f"{url}/api/cases/{case_id}/ack", json={"by": paged_person(first)}, timeout=30).raise_for_status()
     return case_id
+
+
+def paged_case(page: Received) -> int:
+    """The case a page is about (its text links to the case)."""
+    return int(page.json()["message"].split("/api/cases/")[1].split("/")[0])
+
+
+def paged_person(page: Received) -> str:
+    """Whom a page went to (the receiver's path is /page/<person>)."""
+    return page.path.rsplit("/", 1)[-1]
+
+
+def escalated(receiver: Receiver, acknowledged: int | None) -> bool:
+    """Every paged case but the one the demo acknowledged has paged each person of the chain in turn."""
+    reached: dict[int, set[str]] = {}
+    for page in receiver.under("/page/"):
+        reached.setdefault(paged_case(page), set()).add(paged_person(page))
+    return all(set(ON_CALL) <= people for case, people in reached.items() if case != acknowledged)
 
 
 def report(tally: Tally, receiver: Receiver | None, console: Console) -> int:
@@ -178,6 +197,8 @@ def report(tally: Tally, receiver: Receiver | None, console: Console) -> int:
         problems.append("not every acknowledgment was delivered")
     if receiver is not None and (not pages_sent or tally.acknowledged_by_demo is None):
         problems.append("no page arrived to acknowledge")
+    elif receiver is not None and not tally.escalated:
+        problems.append("an unacknowledged page did not escalate to the next person")
     for note in configuration_notes(tally):
         console.print(f"[yellow]! {note}[/]")
     for problem in problems:
