@@ -57,9 +57,11 @@ class MiniLM:
             header = json.loads(handle.read(size))
             data = handle.read()
         kinds = {"F32": np.float32, "I64": np.int64}
-        self.weights = {name: np.frombuffer(data[start:end], dtype=kinds[item["dtype"]]).reshape(item["shape"])
-                        for name, item in header.items() if name != "__metadata__"
-                        for start, end in [item["data_offsets"]]}
+        self.weights = {}
+        for name, item in header.items():
+            if name != "__metadata__":
+                start, end = item["data_offsets"]
+                self.weights[name] = np.frombuffer(data[start:end], dtype=kinds[item["dtype"]]).reshape(item["shape"])
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.enable_padding()
@@ -87,12 +89,9 @@ class MiniLM:
             masked = (1.0 - mask)[:, None, None, :] * -1e4
             for layer in range(LAYERS):
                 p = f"encoder.layer.{layer}."
-
-                def heads(name: str) -> np.ndarray:
-                    return self._dense(x, p + name).reshape(count, length, HEADS, WIDTH // HEADS).transpose(0, 2, 1, 3)
-
-                query, key, value = heads("attention.self.query"), heads("attention.self.key"), heads(
-                    "attention.self.value")
+                query, key, value = (
+                    self._dense(x, f"{p}attention.self.{name}").reshape(count, length, HEADS, WIDTH // HEADS)
+                    .transpose(0, 2, 1, 3) for name in ("query", "key", "value"))
                 attention = query @ key.transpose(0, 1, 3, 2) / np.sqrt(WIDTH // HEADS) + masked
                 attention = np.exp(attention - attention.max(-1, keepdims=True))
                 attention /= attention.sum(-1, keepdims=True)
@@ -119,6 +118,7 @@ def _probability(vectors: np.ndarray, model: tuple[np.ndarray, float]) -> np.nda
 
 def _choose_l2(vectors: np.ndarray, labels: np.ndarray) -> float:
     folds = np.arange(len(labels)) % 5
+
     def held_out_f1(l2: float) -> float:
         predicted = np.zeros(len(labels), dtype=int)
         for fold in range(5):
@@ -131,7 +131,8 @@ def _choose_l2(vectors: np.ndarray, labels: np.ndarray) -> float:
 def main() -> None:
     """Encode, fit, measure, print."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model-dir", type=Path, required=True, help="folder with model.safetensors and tokenizer.json")
+    parser.add_argument("--model-dir", type=Path, required=True,
+                        help="folder with model.safetensors and tokenizer.json")
     arguments = parser.parse_args()
     encoder = MiniLM(arguments.model_dir)
     written = [json.loads(line) for line in AUTHORED.read_text(encoding="utf-8").splitlines() if line.strip()]

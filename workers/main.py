@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 
 import redis
@@ -12,6 +11,7 @@ from config.schema import Settings
 from frontdesk import heap
 from frontdesk.queue import QUEUE_ORDER
 from frontdesk.store.db import migrate, migration_lock
+from workers import jobs  # noqa: F401  (imported with the process, not by RQ inside the first job)
 from workers.periodic import PeriodicThread
 from workers.runtime import Runtime, install
 
@@ -28,7 +28,6 @@ def run_worker(settings: Settings, redis_url: str, *, burst: bool = False, name:
     runtime = install(Runtime(settings=settings, redis=connection))
     migrate(runtime.engine, migration_lock(connection))
     runtime.warm_up()
-    importlib.import_module("workers.jobs")  # RQ would import the job functions' module in the first job
     heap.settle()
     periodic = PeriodicThread(connection, settings)
     periodic.start()
