@@ -1,0 +1,54 @@
+"""router/rules.py: keywords match whole words in any letter case, patterns are the operator's regexes."""
+
+from __future__ import annotations
+
+import pytest
+
+from config.schema import RuleSettings
+from router.rules import RuleSet
+
+
+def rules(**rule) -> RuleSet:
+    return RuleSet([RuleSettings.model_validate({"name": "r", "urgency": "high", **rule})])
+
+
+@pytest.mark.parametrize(("keywords", "text", "matched"), [
+    (["lawyer"], "My LAWYER will call you.", "LAWYER"),  # shown as written
+    (["sue you"], "I will sue\n  you all", "sue\n  you"),  # a space is any run of white space
+    (["harass*"], "stop harassing my mother", "harassing"),  # * is any word ending
+    (["unauthori?ed"], "an Unauthorised charge", "Unauthorised"),
+    (["sue you", "lawyer"], "they pursue you; my lawyer knows", "lawyer"),  # 'sue you' inside 'pursue you'
+    (["spam"], "spam_filter ate it, this is spam", "spam"),  # '_' is a word letter, as \w says
+    (["straße"], "Die STRASSE ist gesperrt, die Straße auch", "Straße"),
+    (["ärger"], "ÄRGER mit der Lieferung", "ÄRGER"),
+])
+def test_keywords_match_whole_words_in_any_letter_case(keywords, text, matched):
+    [hit] = rules(keywords=keywords).hits(text)
+    assert hit.matched == matched
+    assert hit.reason.detail.startswith(f"matched {matched!r}")
+
+
+@pytest.mark.parametrize("text", ["lawyers", "mylawyer", "lawyer_x", "LAWYERLY", "a law yer"])
+def test_a_keyword_inside_another_word_does_not_fire(text):
+    assert rules(keywords=["lawyer"]).hits(text) == []
+
+
+def test_a_letter_whose_lower_case_is_longer_still_finds_the_keyword():
+    # 'İ'.lower() is two characters, so positions in the lower-cased text do not line up with the text's.
+    [hit] = rules(keywords=["refund"]).hits("İİİ REFUND now")
+    assert hit.matched == "REFUND"
+
+
+def test_patterns_are_case_insensitive_multiline_regexes_after_the_keywords():
+    ruleset = rules(keywords=["solicitor"], patterns=[r"^[ \t]*stop[ \t]*$"])
+    assert [hit.matched for hit in ruleset.hits("thanks\nSTOP\n")] == ["STOP"]
+    assert [hit.matched for hit in ruleset.hits("STOP or my solicitor writes")] == ["solicitor"]
+
+
+def test_every_rule_that_fires_is_reported_in_configuration_order():
+    ruleset = RuleSet([RuleSettings.model_validate(rule) for rule in (
+        {"name": "legal", "urgency": "high", "keywords": ["lawyer"]},
+        {"name": "money", "urgency": "high", "keywords": ["refund"]},
+        {"name": "never", "urgency": "high", "keywords": ["court"]},
+    )])
+    assert [hit.rule.name for hit in ruleset.hits("Refund me or my lawyer calls")] == ["legal", "money"]
