@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from classifier import guards
+from classifier.language import language_name, language_of
 from classifier.lexicon import compound
 from classifier.model import LinearModel, Vector
 from classifier.text import Prepared
@@ -54,6 +55,7 @@ class Thresholds:
     informative: float = 0.5
     guards: bool = True
     report_types: bool = True
+    languages: tuple[str, ...] = ("en",)
 
     def for_category(self, category: str) -> float:
         """The listing threshold of one category."""
@@ -135,10 +137,26 @@ def judge(text: str, prepared: Prepared, scores: dict[str, float], model: Linear
     for name in categories:  # (safety listed by a report's kind alone has its reason above)
         if name not in ("service", driver) and scores[name] >= thresholds.for_category(name):
             reasons.append(_model_reason(model, vector, name, scores[name], f"category {name}"))
+    unread = _unread_language(prepared, thresholds) if urgency == "low" else None
+    if unread is not None:
+        reasons.append(unread[1])
     opt_out = bool(guards.opt_out(text))
     return Classification(urgency=urgency, categories=tuple(categories),
                           scores={name: round(value, 4) for name, value in scores.items()},
-                          reasons=tuple(reasons), sentiment=round(sentiment, 4), opt_out=opt_out)
+                          reasons=tuple(reasons), sentiment=round(sentiment, 4), opt_out=opt_out,
+                          unread_language=unread[0] if unread else None)
+
+
+def _unread_language(prepared: Prepared, thresholds: Thresholds) -> tuple[str, Reason] | None:
+    """For a message judged low: its language and the reason, when it is one the model does not read.
+    (Asked only then: language identification would cost a tenth of the model's time on every message.)"""
+    found = language_of(prepared) if thresholds.languages else None
+    if found is None or found[0] in thresholds.languages:
+        return None
+    code, confidence = found
+    return code, Reason(source="guard", name="guard:language", score=round(confidence, 3),
+                        detail=f"written in {language_name(code)} ({code}, {confidence:.2f}), which the model "
+                               f"was not trained to read: its 'low' says nothing about this message")
 
 
 def _report_reason(head: str, score: float) -> Reason:

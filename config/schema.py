@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
+from pydantic import Field, StringConstraints, SecretStr, ValidationInfo, field_validator, model_validator
 
 from config.desk import ClocksSettings, DashboardSettings, Role
 from config.email import EmailChannelSettings, EmailSenderSettings
@@ -25,6 +25,7 @@ from config.webchat import WebchatChannelSettings
 from frontdesk.models import CATEGORIES, Category, Urgency
 
 SLUG = r"^[a-z][a-z0-9_]*$"
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]  # ISO 639-1, or 639-3 where none
 
 
 class OrganisationSettings(Section):
@@ -142,6 +143,10 @@ class ClassifierSettings(Section):
     guards: bool = Field(True, description="Negated harm, sarcasm and quoted-text guards.")
     report_types: bool = Field(True, description="An incident report that is no complaint is high only if it is\n"
                                "about people affected, infrastructure damaged or a warning; else normal.")
+    languages: list[LanguageCode] = Field(
+        ["en"], description="Languages the model reads (ISO 639-1 codes). A message it judges low in another\n"
+                            "language is not dropped: addressed to the organisation, it gets router.default_urgency;\n"
+                            "a public mention stays low. Empty: languages are not checked.")
 
 
 class ChatSettings(Section):

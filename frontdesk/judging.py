@@ -12,7 +12,8 @@ from router.route import Router
 
 def thresholds_from(settings: ClassifierSettings) -> Thresholds:
     """The classifier's thresholds as the operator configured them."""
-    return Thresholds(**settings.model_dump(exclude={"enabled"}))
+    options = settings.model_dump(exclude={"enabled"})
+    return Thresholds(**{**options, "languages": tuple(options["languages"])})
 
 
 def build_router(settings: RouterSettings, acknowledgments: AcknowledgmentSettings) -> Router:

@@ -37,6 +37,7 @@ def combine(message: Message, hits: list[RuleHit], settings: RouterSettings, mod
         rule_categories.extend(c for c in hit.rule.categories if c not in rule_categories)
     rule_urgencies = [hit.rule.urgency for hit in hits if hit.rule.urgency]
     reasons = [hit.reason for hit in hits]
+    unread = False
     if FLAG_UNPARSED in message.flags:
         urgency = "normal"
         reasons.append(Reason(source="policy", name="unparsed", detail="unparsed payload: a human looks at it"))
@@ -46,16 +47,25 @@ def combine(message: Message, hits: list[RuleHit], settings: RouterSettings, mod
             urgency = "normal"  # a complaint with a kind word is still a complaint
     elif model is not None:
         urgency = model.urgency
+        unread = urgency == "low" and model.unread_language is not None and not message.public
+        if unread:
+            urgency = settings.default_urgency
+            reasons.append(Reason(source="policy", name="unread-language", detail=(
+                f"addressed to us in a language the model does not read ({model.unread_language}): "
+                f"default urgency {urgency}, so that a person reads it")))
     else:
         urgency = settings.default_urgency
         reasons.append(Reason(source="policy", name="default", detail=f"no rule fired: default urgency {urgency}"))
     categories = rule_categories or (list(model.categories) if model else [])
+    if unread and urgency != "low":
+        categories = ["service"]  # as the model lists a complaint it finds no other category for
     if model is not None:
         reasons.extend(_model_reasons(model, urgency, bool(rule_urgencies)))
     return Classification(
         urgency=urgency, categories=tuple(categories), reasons=tuple(reasons),
         scores=dict(model.scores) if model else {}, sentiment=model.sentiment if model else None,
         opt_out=any(hit.rule.opt_out for hit in hits) or bool(model and model.opt_out),
+        unread_language=model.unread_language if model else None,
     )
 
 

@@ -71,10 +71,12 @@ class Runtime:
 
     def warm_up(self) -> None:
         """Build the router (loading the model), templates and senders now rather than in the first job, and
-        classify once: the first call pays the embedding table's page faults and the tokenizer's set-up."""
+        classify once: the first call pays the embedding table's page faults and the tokenizer's set-up (and, for
+        a message the English model cannot read, loading the language identification model)."""
         self.router, self.templates, self.senders  # noqa: B018 (cached properties, built on first use)
         if self.router.model is not None:
-            self.router.model([("My order arrived late and the box was damaged: please refund me", None)])
+            self.router.model([("My order arrived late and the box was damaged: please refund me", None),
+                               ("Il mio ordine è arrivato in ritardo e la scatola era rotta", None)])
 
 
 def install(runtime: Runtime) -> Runtime:

@@ -16,9 +16,10 @@ from router.route import Router
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 
 
-def message(text: str, subject: str | None = None, flags: frozenset[str] = frozenset()) -> Message:
+def message(text: str, subject: str | None = None, flags: frozenset[str] = frozenset(), public: bool = False
+            ) -> Message:
     return Message(id="m1", channel="api", external_id="e1", sender=Contact(channel="api", handle="ann"),
-                   text=text, subject=subject, sent_at=NOW, received_at=NOW, flags=flags)
+                   text=text, subject=subject, sent_at=NOW, received_at=NOW, flags=flags, public=public)
 
 
 def router(**settings) -> Router:
@@ -105,3 +106,36 @@ def test_a_fire_or_smoke_hazard_is_paged_on_the_default_rules(text):
     result = build_router(settings.router, settings.acknowledgments).classify(message(text))
     assert result.urgency in settings.router.page_urgencies and result.categories[0] == "safety"
     assert result.reasons[0].source == "rule" and result.reasons[0].name == "safety.fire"
+
+
+ITALIAN_COMPLAINT = "Il mio pacco è arrivato in ritardo e la scatola era danneggiata. Voglio un rimborso."
+
+
+def test_a_complaint_in_a_language_the_model_does_not_read_gets_the_default_urgency_and_an_acknowledgment():
+    decision_router = router()
+    result = decision_router.classify(message(ITALIAN_COMPLAINT))
+    assert (result.urgency, result.categories, result.unread_language) == ("normal", ("service",), "it")
+    assert result.reasons[0].name == "unread-language" and "default urgency normal" in result.reasons[0].detail
+    assert "guard:language" in [reason.name for reason in result.reasons]
+    assert decision_router._should_acknowledge(message(ITALIAN_COMPLAINT), result)[0]
+
+
+def test_a_public_mention_in_such_a_language_keeps_the_models_low():
+    result = router().classify(message(ITALIAN_COMPLAINT, public=True))
+    assert (result.urgency, result.unread_language) == ("low", "it")
+    assert "unread-language" not in [reason.name for reason in result.reasons]
+
+
+def test_the_operators_rules_and_languages_still_decide():
+    rule = {"name": "legal.it", "urgency": "high", "categories": ["legal"], "keywords": ["avvocato"]}
+    result = router(rules=[rule]).classify(message(ITALIAN_COMPLAINT + " Il mio avvocato vi scriverà."))
+    assert (result.urgency, result.categories) == ("high", ("legal",))
+    read = router(classifier={"languages": ["en", "it"]}).classify(message(ITALIAN_COMPLAINT))
+    assert (read.urgency, read.unread_language) == ("low", None)
+    default_low = router(default_urgency="low").classify(message(ITALIAN_COMPLAINT))
+    assert (default_low.urgency, default_low.categories) == ("low", ())
+
+
+def test_a_language_code_that_is_no_code_is_refused_with_its_path():
+    with pytest.raises(ValidationError, match="classifier.languages.0"):
+        RouterSettings.model_validate({"classifier": {"languages": ["Italian"]}})
