@@ -88,3 +88,23 @@ def test_unanswered_escalation_runs_out_and_says_so(make_platform, receiver):
     kinds = [e["kind"] for e in platform.http.get(f"{platform.url}/api/cases/{case['id']}").json()["events"]]
     assert kinds.count("paging") == 1 and "escalation_exhausted" in kinds
     assert len(receiver.on("/page/dana")) == 1
+
+
+def test_a_complaint_in_a_language_the_model_does_not_read_opens_a_case_and_is_acknowledged(make_platform, receiver):
+    platform = make_platform(channels=callback(receiver.url), oncall=oncall(receiver.url))
+    german = {"external_id": "e2e-de", "sender": {"handle": "jonas", "name": "Jonas Weber"},
+              "text": "Meine Bestellung kam zu spät und der Karton war beschädigt. Ich will mein Geld zurück."}
+    praise = {"external_id": "e2e-en", "sender": {"handle": "ann", "name": "Ann Smith"},
+              "text": "Thank you so much, the staff were wonderful!"}
+    assert platform.post_message(german).status_code == platform.post_message(praise).status_code == 202
+    platform.work()
+
+    cases = platform.http.get(f"{platform.url}/api/cases").json()["cases"]
+    by_sender = {case["contact"]["name"]: case for case in cases}
+    assert (by_sender["Jonas Weber"]["urgency"], by_sender["Jonas Weber"]["categories"]) == ("normal", ["service"])
+    detail = platform.http.get(f"{platform.url}/api/cases/{by_sender['Jonas Weber']['id']}").json()
+    names = [reason["name"] for reason in detail["reasons"]]
+    assert names[0] == "unread-language" and "guard:language" in names
+    acks = [Webhook(WEBHOOK_SECRET).verify(ack.body, ack.headers) for ack in receiver.on("/ack")]
+    assert [ack["data"]["case_ref"] for ack in acks] == [f"FD-{by_sender['Jonas Weber']['id']:06d}"]
+    assert receiver.on("/page/dana") == []
