@@ -149,7 +149,8 @@ def judge(text: str, prepared: Prepared, scores: dict[str, float], model: Linear
 
 def _unread_language(prepared: Prepared, thresholds: Thresholds) -> tuple[str, Reason] | None:
     """For a message judged low: its language and the reason, when it is one the model does not read.
-    (Asked only then: language identification would cost a tenth of the model's time on every message.)"""
+    (Asked only then: on every message, language identification would add about a twentieth to the
+    model's time.)"""
     found = language_of(prepared) if thresholds.languages else None
     if found is None or found[0] in thresholds.languages:
         return None

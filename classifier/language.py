@@ -21,12 +21,12 @@ import fasttext
 from classifier.text import Prepared
 
 SAMPLE_CHARACTERS = 200  # the opening words tell the language, and bound the time a huge message costs
-MIN_LETTERS = 10  # "Danke!" or "ok merci" could be anything; counted in letters, as Japanese has no spaces
+MIN_LETTERS = 15  # "Danke!" or "haha brilliant" could be anything; letters, not words: Japanese has no spaces
 SURE = 0.6  # fastText's confidence below which a text is taken to be in no language in particular
 
 # English words that are no word of another common Latin-script language ("a", "in", "no", "die", "so", "is",
 # "was", "of", "to", "we", "will", "for" all are): a message with enough of them is English without asking
-# fastText, which costs ten times more and misreads short English ("bitch im sick": German).
+# fastText, which costs ten times more and misreads short English ("im sick of this already": German).
 ENGLISH_MARKERS = frozenset("""
 the and my you your its this that with have has not are been what when why how they our just very thanks
 thank please im ive dont cant wont didnt doesnt isnt would could should any about never again get got did

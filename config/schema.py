@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, SecretStr, ValidationInfo, field_validator, model_validator
+from pydantic import Field, SecretStr, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from config.desk import ClocksSettings, DashboardSettings, Role
 from config.email import EmailChannelSettings, EmailSenderSettings
