@@ -137,27 +137,23 @@ def judge(text: str, prepared: Prepared, scores: dict[str, float], model: Linear
     for name in categories:  # (safety listed by a report's kind alone has its reason above)
         if name not in ("service", driver) and scores[name] >= thresholds.for_category(name):
             reasons.append(_model_reason(model, vector, name, scores[name], f"category {name}"))
-    unread = _unread_language(prepared, thresholds) if urgency == "low" else None
-    if unread is not None:
-        reasons.append(unread[1])
+    language = language_of(prepared)
+    unread = urgency == "low" and bool(thresholds.languages) and language is not None \
+        and language[0] not in thresholds.languages
+    if unread:
+        reasons.append(_unread_reason(*language))
     opt_out = bool(guards.opt_out(text))
     return Classification(urgency=urgency, categories=tuple(categories),
                           scores={name: round(value, 4) for name, value in scores.items()},
                           reasons=tuple(reasons), sentiment=round(sentiment, 4), opt_out=opt_out,
-                          unread_language=unread[0] if unread else None)
+                          language=language[0] if language else None,
+                          unread_language=language[0] if unread else None)
 
 
-def _unread_language(prepared: Prepared, thresholds: Thresholds) -> tuple[str, Reason] | None:
-    """For a message judged low: its language and the reason, when it is one the model does not read.
-    (Asked only then: on every message, language identification would add about a twentieth to the
-    model's time.)"""
-    found = language_of(prepared) if thresholds.languages else None
-    if found is None or found[0] in thresholds.languages:
-        return None
-    code, confidence = found
-    return code, Reason(source="guard", name="guard:language", score=round(confidence, 3),
-                        detail=f"written in {language_name(code)} ({code}, {confidence:.2f}), which the model "
-                               f"was not trained to read: its 'low' says nothing about this message")
+def _unread_reason(code: str, confidence: float) -> Reason:
+    return Reason(source="guard", name="guard:language", score=round(confidence, 3),
+                  detail=f"written in {language_name(code)} ({code}, {confidence:.2f}), which the model "
+                         f"was not trained to read: its 'low' says nothing about this message")
 
 
 def _report_reason(head: str, score: float) -> Reason:

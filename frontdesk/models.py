@@ -140,8 +140,10 @@ class Classification(Frozen):
     reasons: tuple[Reason, ...] = ()
     sentiment: float | None = None
     opt_out: bool = False
-    # The language of a message the model judged low when it is one the model does not read (ISO 639 code):
-    # that verdict says nothing, and the router does not let it drop a message addressed to the organisation.
+    # The language the message is written in (ISO 639 code), when it could be told: acknowledgments use it.
+    language: str | None = None
+    # The same, for a message the model judged low in a language it does not read: that verdict says nothing,
+    # and the router does not let it drop a message addressed to the organisation.
     unread_language: str | None = None
 
 

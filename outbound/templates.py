@@ -2,13 +2,17 @@
 
 Templates are chosen by channel and urgency, most specific first:
 `ack/<channel>/<urgency>`, `ack/<channel>/default`, `ack/default/<urgency>`,
-`ack/default`. Each defines the blocks `subject` and `body` (and optionally
-`html`). The operator's `acknowledgments.templates_dir` is searched before the
-bundled ones. HTML blocks are autoescaped; plain-text ones are not HTML.
+`ack/default`; for a message in another language than English, the same four
+with the language code come first (`ack/default.de`): a reply the customer can
+read beats the channel's own wording. Each defines the blocks `subject` and
+`body` (and optionally `html`). The operator's `acknowledgments.templates_dir`
+is searched before the bundled ones. HTML blocks are autoescaped; plain-text
+ones are not HTML.
 
-The choice for a (kind, channel, urgency) is kept for RECHECK_SECONDS: looking
-it up asks the loaders for up to five files, each a stat() of the disk, which
-cost more than rendering. An edited template shows within that time.
+The choice for a (kind, channel, urgency, language) is kept for
+RECHECK_SECONDS: looking it up asks the loaders for up to nine files (and an
+HTML sibling), each a stat() of the disk, which cost more than rendering. An
+edited template shows within that time.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from frontdesk.models import Rendered
 
 RECHECK_SECONDS = 10.0
+ENGLISH = "en"  # the bundled templates without a language code are English
 
 
 class Templates:
@@ -35,16 +40,19 @@ class Templates:
             autoescape=lambda name: bool(name) and name.endswith((".html.j2", ".html")),
         )
         self.html_env = self.env.overlay(autoescape=True)
-        self._chosen: dict[tuple[str, str, str], tuple[float, object, object]] = {}
+        self._chosen: dict[tuple[str, str, str, str | None], tuple[float, object, object]] = {}
 
-    def names_for(self, kind: str, channel: str, urgency: str) -> list[str]:
-        """Candidate template names, most specific first."""
-        return [f"{kind}/{channel}/{urgency}.txt.j2", f"{kind}/{channel}/default.txt.j2",
-                f"{kind}/default/{urgency}.txt.j2", f"{kind}/default.txt.j2"]
+    def names_for(self, kind: str, channel: str, urgency: str, language: str | None = None) -> list[str]:
+        """Candidate template names, most specific first (in `language` first, when it is not English)."""
+        stems = [f"{kind}/{channel}/{urgency}", f"{kind}/{channel}/default", f"{kind}/default/{urgency}",
+                 f"{kind}/default"]
+        languages = [f".{language}", ""] if language and language != ENGLISH else [""]
+        return [f"{stem}{suffix}.txt.j2" for suffix in languages for stem in stems]
 
-    def render(self, kind: str, channel: str, urgency: str, context: dict, **fields) -> Rendered:
-        """Render the most specific template for (kind, channel, urgency) into a Rendered."""
-        template, html_template = self._choose(kind, channel, urgency)
+    def render(self, kind: str, channel: str, urgency: str, context: dict, language: str | None = None,
+               **fields) -> Rendered:
+        """Render the most specific template for (kind, channel, urgency, language) into a Rendered."""
+        template, html_template = self._choose(kind, channel, urgency, language)
         blocks = self._blocks(template, context)
         html = html_template.render(context) if html_template is not None else None
         return Rendered(kind=kind, subject=" ".join(blocks["subject"].split()), text=blocks["body"].strip() + "\n",
@@ -59,12 +67,12 @@ class Templates:
             for name in ("subject", "body")
         }
 
-    def _choose(self, kind: str, channel: str, urgency: str):
+    def _choose(self, kind: str, channel: str, urgency: str, language: str | None):
         """The text template and its HTML sibling (or None) for these, as chosen at most RECHECK_SECONDS ago."""
-        key = (kind, channel, urgency)
+        key = (kind, channel, urgency, language)
         chosen = self._chosen.get(key)
         if chosen is None or time.monotonic() - chosen[0] > RECHECK_SECONDS:
-            template = self.env.select_template(self.names_for(kind, channel, urgency))
+            template = self.env.select_template(self.names_for(kind, channel, urgency, language))
             try:
                 html = self.html_env.get_template(template.name.replace(".txt.j2", ".html.j2"))
             except TemplateNotFound:

@@ -65,7 +65,7 @@ def combine(message: Message, hits: list[RuleHit], settings: RouterSettings, mod
         urgency=urgency, categories=tuple(categories), reasons=tuple(reasons),
         scores=dict(model.scores) if model else {}, sentiment=model.sentiment if model else None,
         opt_out=any(hit.rule.opt_out for hit in hits) or bool(model and model.opt_out),
-        unread_language=model.unread_language if model else None,
+        language=model.language if model else None, unread_language=model.unread_language if model else None,
     )
 
 

@@ -90,7 +90,7 @@ def test_unanswered_escalation_runs_out_and_says_so(make_platform, receiver):
     assert len(receiver.on("/page/dana")) == 1
 
 
-def test_a_complaint_in_a_language_the_model_does_not_read_opens_a_case_and_is_acknowledged(make_platform, receiver):
+def test_a_complaint_in_a_language_the_model_does_not_read_opens_a_case_and_is_acknowledged_in_it(make_platform, receiver):
     platform = make_platform(channels=callback(receiver.url), oncall=oncall(receiver.url))
     german = {"external_id": "e2e-de", "sender": {"handle": "jonas", "name": "Jonas Weber"},
               "text": "Meine Bestellung kam zu spät und der Karton war beschädigt. Ich will mein Geld zurück."}
@@ -105,6 +105,9 @@ def test_a_complaint_in_a_language_the_model_does_not_read_opens_a_case_and_is_a
     detail = platform.http.get(f"{platform.url}/api/cases/{by_sender['Jonas Weber']['id']}").json()
     names = [reason["name"] for reason in detail["reasons"]]
     assert names[0] == "unread-language" and "guard:language" in names
+    assert [message["language"] for message in detail["messages"]] == ["de"]
     acks = [Webhook(WEBHOOK_SECRET).verify(ack.body, ack.headers) for ack in receiver.on("/ack")]
     assert [ack["data"]["case_ref"] for ack in acks] == [f"FD-{by_sender['Jonas Weber']['id']:06d}"]
+    assert acks[0]["data"]["subject"].startswith("Wir haben Ihre Nachricht erhalten")  # in the sender's language
+    assert acks[0]["data"]["text"].startswith("Guten Tag Jonas Weber,")
     assert receiver.on("/page/dana") == []

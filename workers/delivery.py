@@ -81,7 +81,8 @@ _CLAIMABLE = (select(_DELIVERIES).where(_DELIVERIES.c.id.in_(_IDS), _DELIVERIES.
               .order_by(_DELIVERIES.c.id).with_for_update(skip_locked=True))
 # A message row is read without what routing stored about it (reasons, scores…): decoding those JSON
 # columns cost more than checking and rendering the acknowledgment.
-_MESSAGE_FIELDS = ("id", "contact_id", "channel", "external_id", "text", "flags", "public", "reply_to", "received_at")
+_MESSAGE_FIELDS = ("id", "contact_id", "channel", "external_id", "text", "flags", "public", "reply_to", "received_at",
+                   "language")
 _ROWS = {table: select(*columns).where(table.c.id.in_(_IDS)) for table, columns in (
     (_CASES, _CASES.c), (_MESSAGES, [_MESSAGES.c[name] for name in _MESSAGE_FIELDS]), (_CONTACTS, _CONTACTS.c))}
 _HANDLES = select(ContactIdentity.contact_id, ContactIdentity.channel, ContactIdentity.handle).where(
@@ -196,8 +197,10 @@ def render(rt: Runtime, session: Session, delivery, case, message, contact) -> R
                    or ["default policy"],
         "excerpt": (latest.text[:280] if latest else ""), **delivery.detail,
     }
-    channel = message.channel if (delivery.kind == "ack" and message) else delivery.sender
-    rendered = rt.templates.render(delivery.kind, channel, case.urgency, context)
+    acknowledging = delivery.kind == "ack" and message is not None
+    channel = message.channel if acknowledging else delivery.sender
+    rendered = rt.templates.render(delivery.kind, channel, case.urgency, context,
+                                   language=message.language if acknowledging else None)
     meta = {"case_id": str(case.id), "case_ref": context["case_ref"], "urgency": case.urgency,
             "categories": ",".join(case.categories), "reasons": " | ".join(context["reasons"]),
             "case_url": context["case_url"], "kind": delivery.kind}

@@ -61,7 +61,7 @@ def case_detail(session: Session, case_id: int) -> dict | None:
         "id": row.id, "channel": row.channel, "external_id": row.external_id, "subject": row.subject,
         "text": row.text, "sent_at": _iso(row.sent_at), "received_at": _iso(row.received_at),
         "urgency": row.urgency, "categories": list(row.categories), "reasons": list(row.reasons),
-        "flags": list(row.flags), "public": row.public,
+        "flags": list(row.flags), "public": row.public, "language": row.language,
     } for row in session.scalars(select(MessageRow).where(MessageRow.case_id == case_id).order_by(MessageRow.sent_at))]
     detail["deliveries"] = [{
         "id": row.id, "kind": row.kind, "sender": row.sender, "recipient": row.recipient, "status": row.status,

@@ -251,7 +251,8 @@ class Recorder:
             thread_key=message.thread_key, sent_at=message.sent_at, received_at=message.received_at,
             routed_at=utcnow(), urgency=decision.urgency, categories=list(classification.categories),
             reasons=[reason.model_dump() for reason in decision.reasons], scores=dict(classification.scores),
-            sentiment=classification.sentiment, public=message.public, flags=sorted(message.flags),
+            sentiment=classification.sentiment, language=classification.language, public=message.public,
+            flags=sorted(message.flags),
             reply_to=dict(message.reply_to), attachments=[a.model_dump() for a in message.attachments],
         ))
 

@@ -169,6 +169,7 @@ class MessageRow(Base):
     reasons: Mapped[list] = mapped_column(default=list)
     scores: Mapped[dict] = mapped_column(default=dict)
     sentiment: Mapped[float | None] = mapped_column(default=None)
+    language: Mapped[str | None] = mapped_column(String(8), default=None)
     public: Mapped[bool] = mapped_column(Boolean, default=False)
     flags: Mapped[list] = mapped_column(default=list)
     reply_to: Mapped[dict] = mapped_column(default=dict)

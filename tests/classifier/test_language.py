@@ -47,7 +47,7 @@ def test_english_and_the_languages_the_operator_names_are_read():
     assert classify(COMPLAINTS["it"], thresholds=Thresholds(languages=())).unread_language is None
 
 
-def test_only_a_low_verdict_asks_for_the_language():
+def test_only_a_low_verdict_is_marked_unread():
     result = classify("Il caricabatterie ha preso fuoco: fire, smoke everywhere, my child was burned")
     assert result.urgency != "low" and result.unread_language is None
 
@@ -59,3 +59,9 @@ def test_language_names():
 @pytest.mark.parametrize("text", ["im sick of this already", "Don't forget to vote tomorrow", "im never drinking again lol"])
 def test_short_plain_english_is_english_without_asking_fasttext(text):
     assert language_of(prepare(text, None)) == ("en", 1.0)
+
+
+def test_every_verdict_names_the_language_it_could_tell():
+    assert classify(COMPLAINTS["de"]).language == "de"
+    assert classify("My parcel arrived late and the box was damaged.").language == "en"
+    assert classify("Danke!").language is None

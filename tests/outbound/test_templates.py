@@ -24,6 +24,34 @@ def test_the_bundled_default_never_promises_an_outcome():
     assert "FD-7" in rendered.text and "refund" not in rendered.text.lower()
 
 
+BUNDLED_LANGUAGES = ("de", "es", "fr", "it", "nl", "pt")
+
+
+@pytest.mark.parametrize("language", BUNDLED_LANGUAGES)
+@pytest.mark.parametrize("urgency", ["critical", "high", "normal", "low"])
+def test_a_message_in_another_language_is_acknowledged_in_it_without_a_promise(language, urgency):
+    rendered = Templates().render("ack", "email", urgency, CONTEXT | {"urgency": urgency}, language=language)
+    english = Templates().render("ack", "email", urgency, CONTEXT | {"urgency": urgency})
+    assert rendered.subject.endswith("[FD-7]") and rendered.subject != english.subject
+    assert "FD-7" in rendered.text and "Dana <b>" in rendered.text and "Acme" in rendered.text
+    assert rendered.text.count("\n\n") == english.text.count("\n\n")  # the emergency line only when critical
+    assert not any(word in rendered.text.lower() for word in ("erstatt", "rembours", "reembols", "rimbors", "reembols",
+                                                               "terugbetal", "garant"))
+
+
+def test_english_and_languages_without_a_template_get_the_english_one():
+    for language in (None, "en", "fi"):
+        assert Templates().render("ack", "api", "normal", CONTEXT, language=language).subject == \
+            "We have received your message [FD-7]"
+
+
+def test_the_language_comes_before_the_channel_in_the_choice():
+    assert Templates().names_for("ack", "sms", "high", "de") == [
+        "ack/sms/high.de.txt.j2", "ack/sms/default.de.txt.j2", "ack/default/high.de.txt.j2", "ack/default.de.txt.j2",
+        "ack/sms/high.txt.j2", "ack/sms/default.txt.j2", "ack/default/high.txt.j2", "ack/default.txt.j2"]
+    assert Templates().names_for("ack", "sms", "high", "en") == Templates().names_for("ack", "sms", "high")
+
+
 def test_the_most_specific_operator_template_wins_and_html_is_escaped(tmp_path):
     write(tmp_path, "ack/api/critical.txt.j2", "{% block subject %}Urgent {{ case_ref }}{% endblock %}"
                                                 "{% block body %}Hi {{ sender_name }}{% endblock %}")
