@@ -55,7 +55,7 @@ def language_of(prepared: Prepared) -> tuple[str, float] | None:
     words = [token for token in prepared.tokens if token[:1].isalpha()]  # not <url>, #tags, numbers, marks
     if sum(map(len, words)) < MIN_LETTERS:
         return None
-    markers = sum(1 for word in words if word in ENGLISH_MARKERS)
+    markers = sum(map(ENGLISH_MARKERS.__contains__, words))
     if markers and markers >= ENGLISH_SHARE * len(words):
         return "en", 1.0
     [label], [confidence] = _model().predict(" ".join(words)[:SAMPLE_CHARACTERS], k=1)
