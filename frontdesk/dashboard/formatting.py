@@ -1,4 +1,4 @@
-"""Template filters: times, durations and clock labels, written for people."""
+"""Template filters: times, durations, clock labels and language names, written for people."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import jinja2
 
+from classifier.language import language_name
 from frontdesk.models import utcnow
 
 CLOCK_LABELS = {"acknowledge": "ack", "first_response": "response", "resolve": "resolution"}
@@ -51,4 +52,4 @@ def clock_text(clock) -> str:
 
 def install(environment: jinja2.Environment) -> None:
     """Register the filters on a Jinja environment."""
-    environment.filters.update(when=when, duration=duration, clock_text=clock_text)
+    environment.filters.update(when=when, duration=duration, clock_text=clock_text, language=language_name)

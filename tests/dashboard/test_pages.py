@@ -63,6 +63,15 @@ def test_case_page_shows_conversation_reasons_and_audit_trail(desk):
     assert session.get(f"{desk.url}/cases/999999", timeout=10).status_code == 404
 
 
+def test_case_page_names_a_message_language_other_than_english(desk):
+    case_id = open_case(desk, "m-de", "Meine Bestellung kam zu spät und der Karton war beschädigt. Ich will mein Geld "
+                                      "zurück.", subject="Lieferung", handle="jonas")
+    page = sign_in(desk.url, "viewer").get(f"{desk.url}/cases/{case_id}", timeout=10).text
+    assert '<span class="language" title="de">German</span>' in page
+    english = open_case(desk, "m-en", "My parcel arrived late and the box was damaged.", handle="ann-2")
+    assert 'class="language"' not in sign_in(desk.url, "viewer").get(f"{desk.url}/cases/{english}", timeout=10).text
+
+
 def test_visitor_text_renders_as_text_everywhere(desk):
     payloads = [line for line in XSS.read_text().splitlines() if line and not line.startswith("# ")]
     case_id = open_case(desk, "xss-1", "\n".join(payloads), subject=payloads[0], handle="<img src=x onerror=1>")
