@@ -71,8 +71,8 @@ class Runtime:
 
     def warm_up(self) -> None:
         """Build the router (loading the model), templates and senders now rather than in the first job, and
-        classify once: the first call pays the embedding table's page faults and the tokenizer's set-up (and, for
-        a message the English model cannot read, loading the language identification model)."""
+        classify once: the first call pays the embedding table's page faults and the tokenizer's set-up, and the
+        line in Italian loads the language identification model (English is told without it)."""
         self.router, self.templates, self.senders  # noqa: B018 (cached properties, built on first use)
         if self.router.model is not None:
             self.router.model([("My order arrived late and the box was damaged: please refund me", None),

@@ -252,8 +252,8 @@ class Recorder:
             routed_at=utcnow(), urgency=decision.urgency, categories=list(classification.categories),
             reasons=[reason.model_dump() for reason in decision.reasons], scores=dict(classification.scores),
             sentiment=classification.sentiment, language=classification.language, public=message.public,
-            flags=sorted(message.flags),
-            reply_to=dict(message.reply_to), attachments=[a.model_dump() for a in message.attachments],
+            flags=sorted(message.flags), reply_to=dict(message.reply_to),
+            attachments=[a.model_dump() for a in message.attachments],
         ))
 
     def _register_thread_keys(self, message: Message, case_id: int, extra: tuple[str, ...]) -> None:
