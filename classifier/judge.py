@@ -152,8 +152,8 @@ def judge(text: str, prepared: Prepared, scores: dict[str, float], model: Linear
 
 def _unread_reason(code: str, confidence: float) -> Reason:
     return Reason(source="guard", name="guard:language", score=round(confidence, 3),
-                  detail=f"written in {language_name(code)} ({code}, {confidence:.2f}), which the model "
-                         f"was not trained to read: its 'low' says nothing about this message")
+                  detail=f"written in {language_name(code)} ({code}, {confidence:.2f}), a language the model is not "
+                         f"trusted to read (router.classifier.languages): its 'low' says nothing about this message")
 
 
 def _report_reason(head: str, score: float) -> Reason:

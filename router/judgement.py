@@ -57,7 +57,7 @@ def combine(message: Message, hits: list[RuleHit], settings: RouterSettings, mod
         urgency = settings.default_urgency
         reasons.append(Reason(source="policy", name="default", detail=f"no rule fired: default urgency {urgency}"))
     categories = rule_categories or (list(model.categories) if model else [])
-    if unread and urgency != "low":
+    if unread and urgency != "low" and not rule_categories:
         categories = ["service"]  # as the model lists a complaint it finds no other category for
     if model is not None:
         reasons.extend(_model_reasons(model, urgency, bool(rule_urgencies)))

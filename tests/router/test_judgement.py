@@ -26,6 +26,12 @@ def router(**settings) -> Router:
     return build_router(RouterSettings.model_validate(settings), AcknowledgmentSettings())
 
 
+def default_router() -> Router:
+    """The router on the bundled defaults (config/default.yaml), rules included."""
+    settings = load_settings(environ={})
+    return build_router(settings.router, settings.acknowledgments)
+
+
 FIRE_RULE = {"name": "safety.fire", "urgency": "critical", "categories": ["safety"], "keywords": ["fire"]}
 
 
@@ -95,7 +101,7 @@ def test_bad_threshold_is_refused_with_its_path():
                                   "Is there a smoking area at the venue?"])
 def test_fire_and_smoking_words_that_are_no_hazard_page_nobody_on_the_default_rules(text):
     settings = load_settings(environ={})
-    result = build_router(settings.router, settings.acknowledgments).classify(message(text))
+    result = default_router().classify(message(text))
     assert result.urgency not in settings.router.page_urgencies and "safety" not in result.categories
 
 
@@ -103,9 +109,58 @@ def test_fire_and_smoking_words_that_are_no_hazard_page_nobody_on_the_default_ru
                                   "There was smoke coming out of the oven"])
 def test_a_fire_or_smoke_hazard_is_paged_on_the_default_rules(text):
     settings = load_settings(environ={})
-    result = build_router(settings.router, settings.acknowledgments).classify(message(text))
+    result = default_router().classify(message(text))
     assert result.urgency in settings.router.page_urgencies and result.categories[0] == "safety"
     assert result.reasons[0].source == "rule" and result.reasons[0].name == "safety.fire"
+
+
+@pytest.mark.parametrize(("rule", "text"), [
+    ("safety.fire", "Im Keller brennt es nicht mehr nur ein bisschen: es brennt, überall Rauchentwicklung!"),
+    ("safety.fire", "La stufa che ci avete venduto ha preso fuoco in salotto"),
+    ("safety.fire", "Sale humo del enchufe desde que vino su técnico"),
+    ("safety.fire", "Le radiateur a pris feu cette nuit"),
+    ("safety.fire", "A geladeira pegou fogo na cozinha"),
+    ("safety.hazard", "Seit gestern Gasgeruch im Treppenhaus, der Hausmeister reagiert nicht"),
+    ("safety.hazard", "Mi hijo está en urgencias por su producto"),
+    ("safety.hazard", "Ma fille a perdu connaissance après avoir mangé votre plat"),
+    ("safety.hazard", "Mio padre è al pronto soccorso dopo la vostra consegna"),
+    ("legal.threat", "Mein Anwalt wird Sie verklagen"),
+    ("legal.threat", "Voy a demandarles, ya hablé con mi abogado"),
+    ("legal.threat", "Mon avocat vous enverra une mise en demeure"),
+    ("legal.threat", "Il mio avvocato vi farà causa"),
+    ("legal.threat", "Vou processar vocês, meu advogado já sabe"),
+    ("regulatory.authority", "J'ai saisi la CNIL"),
+    ("regulatory.authority", "Ho segnalato tutto al Garante della privacy"),
+    ("regulatory.authority", "Vou reclamar no Procon"),
+    ("harassment.discrimination", "Der Verkäufer hat mich rassistisch beleidigt"),
+    ("harassment.discrimination", "El encargado acosa a las cajeras"),
+    ("financial.fraud", "C'est une arnaque, 400 euros prélevés"),
+    ("financial.fraud", "Questa è una truffa"),
+    ("financial.fraud", "Me estafaron con una tarjeta regalo falsa"),
+])
+def test_the_default_rules_name_their_words_in_five_more_languages(rule, text):
+    result = default_router().classify(message(text))
+    assert result.reasons[0].source == "rule" and result.reasons[0].name == rule
+    assert result.urgency in load_settings(environ={}).router.page_urgencies
+
+
+@pytest.mark.parametrize("text", ["L'avocat était pourri et le pain rassis",  # the avocado, not a lawyer
+                                  "J'ai attendu au feu rouge devant votre magasin pendant dix minutes",
+                                  "La salsa se cocina a fuego lento, pero la mía llegó fría",
+                                  "Isso vai demandar tempo, mas meu pedido atrasou demais",
+                                  "Ich habe keine E-Mails mehr bekommen, seit ich umgezogen bin",
+                                  "I have no qualms about the price, but the parcel was late"])
+def test_words_that_only_look_like_those_fire_no_rule(text):
+    result = default_router().classify(message(text))
+    assert [reason for reason in result.reasons if reason.source == "rule"] == [] and not result.opt_out
+
+
+@pytest.mark.parametrize("text", ["Bitte keine Werbung mehr an diese Adresse", "Dejen de enviarme correos",
+                                  "Je veux me désinscrire de votre liste", "Cancellatemi dalla newsletter",
+                                  "Parem de me mandar mensagens"])
+def test_an_unsubscribe_demand_in_another_language_is_an_opt_out(text):
+    result = default_router().classify(message(text))
+    assert result.opt_out and "regulatory" in result.categories
 
 
 ITALIAN_COMPLAINT = "Il mio pacco è arrivato in ritardo e la scatola era danneggiata. Voglio un rimborso."
