@@ -233,14 +233,14 @@ def _route_one(rt: Runtime, session: Session, raw, message: Message,
     outcome.routed += 1
     outcome.count("routed", channel=message.channel, urgency=decision.urgency)
     if not opens_case(message, decision):
-        index_public(session, message, decision.urgency, None, rt.settings)
+        index_public(session, message, decision, None, rt.settings)
         return None
     sender = rt.senders.get(message.channel)
     target = sender.reply_target(message) if sender is not None else None
     recorded = recorder.record(message, decision, ack_target=target, ack_window=rt.settings.acknowledgments.window)
     if decision.classification.opt_out:
         record_opt_out(session, message.channel, message.sender.handle, "router", recorded.case_id)
-    index_public(session, message, decision.urgency, recorded.case_id, rt.settings)
+    index_public(session, message, decision, recorded.case_id, rt.settings)
     if recorded.start_paging:
         outcome.paging.setdefault(recorded.case_id, message.id)
     outcome.latencies.append(((utcnow() - message.received_at).total_seconds(), message.channel))

@@ -1,6 +1,6 @@
 """Reads of the mentions index for the view: the feed, volume over time, top terms and hashtags, CSV rows.
 
-All reads take the same `Filters` (network, sentiment, urgency, stream, text)
+All reads take the same `Filters` (network, sentiment, urgency, stream, language, text)
 and use the `(…, at)` indexes; volume is bucketed in SQL so 50,000 mentions
 in a day cost one grouped scan, and terms are counted over the newest
 `TERMS_SAMPLE` mentions of the window.
@@ -38,6 +38,7 @@ class Filters:
     sentiment: str = ""
     urgency: str = ""
     stream: str = ""
+    language: str = ""
     text: str = ""
 
     def apply(self, statement):
@@ -50,6 +51,8 @@ class Filters:
             statement = statement.where(Mention.urgency == self.urgency)
         if self.stream:
             statement = statement.where(Mention.stream == self.stream)
+        if self.language:
+            statement = statement.where(Mention.language == self.language)
         if self.text:
             escaped = self.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             statement = statement.where(Mention.text.ilike(f"%{escaped}%", escape="\\"))
@@ -62,7 +65,8 @@ def as_dict(row: Mention) -> dict:
         "id": row.id, "network": row.channel, "external_id": row.external_id, "stream": row.stream,
         "author": {"id": row.author_id, "handle": row.author_handle, "name": row.author_name},
         "text": row.text, "url": row.url, "at": row.at.isoformat(), "sentiment": row.sentiment,
-        "sentiment_label": row.sentiment_label, "urgency": row.urgency, "case_id": row.case_id,
+        "sentiment_label": row.sentiment_label, "urgency": row.urgency, "language": row.language,
+        "case_id": row.case_id,
     }
 
 
@@ -134,3 +138,8 @@ def top_terms(session: Session, filters: Filters, since: datetime, limit: int = 
 def streams(session: Session) -> list[str]:
     """The distinct streams (mentions, searches, hashtags) in the index, for the filter menu."""
     return sorted(session.scalars(select(Mention.stream).distinct().limit(200)))
+
+
+def languages(session: Session) -> list[str]:
+    """The distinct languages mentions were told to be in, for the filter menu."""
+    return sorted(session.scalars(select(Mention.language).where(Mention.language.is_not(None)).distinct().limit(200)))

@@ -19,6 +19,9 @@ from frontdesk.models import FLAG_OWN, Message
 from frontdesk.store.tables import Base
 
 HASHTAG = re.compile(r"(?<![\w#])#(\w{1,100})")
+# A network's own language tag is kept when ours could not tell (short posts) and it names a language:
+# X also writes "und" (undetermined), "qme" (media only), "zxx" (no text)…
+NETWORK_LANGUAGE = re.compile(r"[a-z]{2}")
 TEXT_LIMIT = 4000
 
 
@@ -39,6 +42,8 @@ class Mention(Base):
     sentiment: Mapped[float] = mapped_column(Float, default=0.0)
     sentiment_label: Mapped[str] = mapped_column(String(8))
     urgency: Mapped[str] = mapped_column(String(16))
+    # ISO 639 code, when it could be told; sentiment (VADER) reads English only.
+    language: Mapped[str | None] = mapped_column(String(8), default=None)
     hashtags: Mapped[str] = mapped_column(String(1024), default="")
     case_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), default=None)
     __table_args__ = (
@@ -47,11 +52,14 @@ class Mention(Base):
         Index("ix_mentions_label_at", "sentiment_label", "at"),
         Index("ix_mentions_channel_at", "channel", "at"),
         Index("ix_mentions_at_channel_label", "at", "channel", "sentiment_label"),
+        Index("ix_mentions_language_at", "language", "at"),
     )
 
 
-def mention_row(message: Message, urgency: str, case_id: int | None, negative_below: float = -0.05) -> Mention:
-    """The index row for a parsed public message (sentiment scored here)."""
+def mention_row(message: Message, urgency: str, case_id: int | None, negative_below: float = -0.05,
+                language: str | None = None) -> Mention:
+    """The index row for a parsed public message (sentiment scored here); `language` is the classifier's,
+    else the network's tag is used when it names one."""
     compound = sentiment.score(message.text)
     reply_to = message.reply_to
     handle = reply_to.get("author_username") or reply_to.get("acct") or ""
@@ -62,18 +70,25 @@ def mention_row(message: Message, urgency: str, case_id: int | None, negative_be
         text=message.text[:TEXT_LIMIT], url=reply_to.get("url", "")[:1024],
         at=min(message.sent_at, message.received_at), sentiment=compound,
         sentiment_label=sentiment.label(compound, negative_below), urgency=urgency,
+        language=language or network_language(message.language),
         hashtags=" ".join(sorted({tag.lower() for tag in HASHTAG.findall(message.text)}))[:1024], case_id=case_id,
     )
 
 
+def network_language(tag: str | None) -> str | None:
+    """The network's language tag of a post ("es", "pt-BR") as an ISO 639-1 code, or None."""
+    code = (tag or "").split("-")[0].lower()
+    return code if NETWORK_LANGUAGE.fullmatch(code) else None
+
+
 def record_mention(session: Session, message: Message, urgency: str, case_id: int | None,
-                   negative_below: float = -0.05) -> bool:
+                   negative_below: float = -0.05, language: str | None = None) -> bool:
     """Add the mention unless it is already indexed; returns whether a row was added."""
     exists = session.scalar(select(Mention.id).where(
         Mention.channel == message.channel, Mention.external_id == message.external_id))
     if exists is not None:
         return False
-    session.add(mention_row(message, urgency, case_id, negative_below))
+    session.add(mention_row(message, urgency, case_id, negative_below, language))
     return True
 
 
@@ -90,7 +105,8 @@ def opens_case(message: Message, decision) -> bool:
     return decision.urgency != "low" or decision.acknowledge or decision.thread.case_id is not None
 
 
-def index_public(session: Session, message: Message, urgency: str, case_id: int | None, settings) -> None:
+def index_public(session: Session, message: Message, decision, case_id: int | None, settings) -> None:
     """Index a routed public social mention for the mentions view (not our own posts); others are ignored."""
     if message.public and message.channel in SOCIAL_CHANNELS and FLAG_OWN not in message.flags:
-        record_mention(session, message, urgency, case_id, settings.mentions.spike.negative_below)
+        record_mention(session, message, decision.urgency, case_id, settings.mentions.spike.negative_below,
+                       decision.classification.language)

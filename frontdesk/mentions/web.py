@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -31,7 +32,8 @@ CSV_LIMIT = 100_000
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 CSV_FIELDS = ("at", "network", "author_handle", "author_name", "text", "sentiment", "sentiment_label", "urgency",
-              "stream", "url", "case_id")
+              "language", "stream", "url", "case_id")
+LANGUAGE = re.compile(r"[a-z]{2,3}")
 
 
 class MentionsView:
@@ -93,6 +95,7 @@ class MentionsView:
                 "volume": queries.volume(session, filters, since, until, bucket),
                 "top": queries.top_terms(session, filters, until - timedelta(days=1)),
                 "streams": queries.streams(session),
+                "languages": queries.languages(session),
             }
 
     async def export(self, request: web.Request) -> web.StreamResponse:
@@ -132,11 +135,13 @@ class MentionsView:
         for name, values in allowed.items():
             if query.get(name) and query[name] not in values:
                 return json_error(400, f"{name} must be one of {list(values)}", field=name), None
+        if query.get("language") and not LANGUAGE.fullmatch(query["language"]):
+            return json_error(400, "language must be an ISO 639 code such as es", field="language"), None
         if _window(query.get("hours", "24"))[0] is None:
             return json_error(400, "hours must be an integer from 1 to 720", field="hours"), None
         filters = queries.Filters(channel=query.get("network", ""), sentiment=query.get("sentiment", ""),
                                   urgency=query.get("urgency", ""), stream=query.get("stream", "")[:300],
-                                  text=query.get("q", "")[:200])
+                                  language=query.get("language", ""), text=query.get("q", "")[:200])
         return None, filters
 
 

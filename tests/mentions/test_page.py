@@ -40,10 +40,16 @@ def test_page_draws_chart_and_feed(feed_platform, tmp_path):
         assert first_link.get_attribute("href").startswith("https://x.com/")
         page.select_option("select[name=sentiment]", "negative")
         page.click("#filters button[type=submit]")
-        expect(page.locator("#feed tbody td:nth-child(5)").filter(has_not_text="negative")).to_have_count(0)
-        labels = page.locator("#feed tbody td:nth-child(5)").all_inner_texts()
+        expect(page.locator("#feed tbody td:nth-child(6)").filter(has_not_text="negative")).to_have_count(0)
+        labels = page.locator("#feed tbody td:nth-child(6)").all_inner_texts()
         assert labels and all(label.startswith("negative") for label in labels)
         page.select_option("select[name=sentiment]", "")
+        page.click("#filters button[type=submit]")
+        expect(page.locator("#feed tbody tr")).to_have_count(100)
+        page.select_option("select[name=language]", "en")  # the menu lists the languages the mentions are in
+        page.click("#filters button[type=submit]")
+        expect(page.locator("#feed tbody td:nth-child(3)").filter(has_not_text="en")).to_have_count(0)
+        page.select_option("select[name=language]", "")
         page.click("#filters button[type=submit]")
         expect(page.locator("#feed tbody tr")).to_have_count(100)
         shot = tmp_path / "mentions.png"

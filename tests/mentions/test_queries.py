@@ -49,3 +49,16 @@ def test_filters_and_terms(sessions):
         assert len(queries.feed(session, queries.Filters(sentiment="negative"), 10)) == 2
         top = queries.top_terms(session, queries.Filters(), NOW - timedelta(days=1))
     assert ("parcel", 3) in top["terms"] and top["hashtags"] == [("late", 3)]  # the fourth is older than a day
+
+
+def test_languages_are_listed_and_filter_the_feed(sessions):
+    with sessions.begin() as session:
+        for index, language in enumerate(("es", "es", "it")):
+            session.add(Mention(id=f"l{index}", channel="x", external_id=f"l{index}", stream="mentions",
+                                author_id="2", author_handle="bea", text="Mi pedido no llegó", url="", at=NOW,
+                                sentiment=0.0, sentiment_label="neutral", urgency="normal", hashtags="",
+                                language=language))
+    with sessions() as session:
+        assert queries.languages(session) == ["es", "it"]  # mentions whose language could not be told are not listed
+        spanish = queries.feed(session, queries.Filters(language="es"), 10)
+    assert [m["id"] for m in spanish] == ["l1", "l0"] and {m["language"] for m in spanish} == {"es"}

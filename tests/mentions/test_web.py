@@ -13,6 +13,7 @@ from tests.mentions import replay
 def fed(feed_platform):
     tweets = replay.stream(60, hours=6)
     tweets[-1]["text"] = "=HYPERLINK(\"http://evil\") #AcmeFail terrible refund delay"
+    tweets[-2]["text"] = "@AcmeSupport Mi pedido lleva tres semanas sin llegar y nadie contesta mis correos"
     return feed_platform(tweets), tweets
 
 
@@ -33,13 +34,15 @@ def test_feed_newest_first_with_author_sentiment_and_link(fed):
 
 
 def test_filters_narrow_the_feed(fed):
-    platform, _ = fed
+    platform, tweets = fed
     negative = get(platform, "/api/mentions", sentiment="negative", limit=200).json()["mentions"]
     assert negative and all(m["sentiment_label"] == "negative" for m in negative)
     assert get(platform, "/api/mentions", network="mastodon").json()["mentions"] == []
     found = get(platform, "/api/mentions", q="hyperlink").json()["mentions"]
     assert len(found) == 1
     assert get(platform, "/api/mentions", q="100%_").json()["mentions"] == []
+    spanish = get(platform, "/api/mentions", language="es").json()["mentions"]
+    assert [m["external_id"] for m in spanish] == [tweets[-2]["id"]] and spanish[0]["language"] == "es"
 
 
 def test_stats_volume_terms_and_hashtags(fed):
@@ -51,6 +54,7 @@ def test_stats_volume_terms_and_hashtags(fed):
     assert ["acmefail", 1] in stats["top"]["hashtags"]
     assert stats["top"]["terms"] and all(term not in ("the", "and") for term, _ in stats["top"]["terms"])
     assert stats["streams"] == ["mentions"]
+    assert "es" in stats["languages"] and "en" in stats["languages"]
 
 
 def test_csv_export_is_spreadsheet_safe(fed):
@@ -59,7 +63,7 @@ def test_csv_export_is_spreadsheet_safe(fed):
     assert response.headers["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert len(rows) == 60
-    assert rows[0]["text"].startswith("'=HYPERLINK")
+    assert rows[0]["text"].startswith("'=HYPERLINK") and rows[0]["language"] == "en" and rows[1]["language"] == "es"
 
 
 def test_api_refuses_without_token_and_bad_filters(fed):
@@ -68,6 +72,8 @@ def test_api_refuses_without_token_and_bad_filters(fed):
     assert get(platform, "/api/mentions.csv", token="").status_code == 401
     assert get(platform, "/api/mentions", sentiment="angry").status_code == 400
     assert get(platform, "/api/mentions/stats", hours="9999").status_code == 400
+    refused = get(platform, "/api/mentions", language="es' OR 1=1")
+    assert refused.status_code == 400 and refused.json()["field"] == "language"
     assert get(platform, "/api/mentions", before="yesterday").status_code == 400
 
 

@@ -87,19 +87,19 @@ function fillList(id, pairs) {
   document.getElementById(id).replaceChildren(...pairs.map(([term, count]) => el("li", `${term} (${count})`)));
 }
 
-function fillStreams(streams) {
-  const select = document.getElementById("streams");
+function fillChoices(id, values) {
+  const select = document.getElementById(id);
   const chosen = select.value;
-  select.replaceChildren(el("option", "all"), ...streams.map((s) => Object.assign(el("option", s), { value: s })));
+  select.replaceChildren(el("option", "all"), ...values.map((v) => Object.assign(el("option", v), { value: v })));
   select.options[0].value = "";
-  select.value = streams.includes(chosen) ? chosen : "";
+  select.value = values.includes(chosen) ? chosen : "";
 }
 
 function feedRow(mention) {
   const row = document.createElement("tr");
   const when = new Date(mention.at);
   const author = mention.author.handle ? `@${mention.author.handle}` : mention.author.id;
-  row.append(el("td", when.toLocaleString()), el("td", mention.network),
+  row.append(el("td", when.toLocaleString()), el("td", mention.network), el("td", mention.language || ""),
              el("td", mention.author.name ? `${mention.author.name} (${author})` : author),
              el("td", mention.text, "text"),
              el("td", `${mention.sentiment_label} ${mention.sentiment.toFixed(2)}`, mention.sentiment_label),
@@ -125,7 +125,8 @@ async function refresh() {
     drawChart(document.getElementById("chart-sentiment"), stats.volume.by_sentiment, stats.volume.starts, true);
     fillList("terms", stats.top.terms);
     fillList("hashtags", stats.top.hashtags);
-    fillStreams(stats.streams);
+    fillChoices("streams", stats.streams);
+    fillChoices("languages", stats.languages);
     document.querySelector("#feed tbody").replaceChildren(...feed.mentions.map(feedRow));
     status.textContent = `${feed.mentions.length} newest mentions · updated ${new Date().toLocaleTimeString()}`;
     document.body.dataset.loaded = "true";
