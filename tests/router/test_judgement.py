@@ -163,6 +163,14 @@ def test_an_unsubscribe_demand_in_another_language_is_an_opt_out(text):
     assert result.opt_out and "regulatory" in result.categories
 
 
+@pytest.mark.parametrize("text", ["Ich habe mich nie angemeldet und bekomme jeden Tag Ihren Newsletter",
+                                  "Nunca me registré en su web y me llegan correos", "Je ne me suis jamais inscrit",
+                                  "Non mi sono mai iscritto a questa lista", "Nunca me cadastrei nesse site"])
+def test_unwanted_mail_in_another_language_is_a_regulatory_complaint(text):
+    result = default_router().classify(message(text))
+    assert result.reasons[0].name == "regulatory.spam" and "regulatory" in result.categories
+
+
 ITALIAN_COMPLAINT = "Il mio pacco è arrivato in ritardo e la scatola era danneggiata. Voglio un rimborso."
 
 
