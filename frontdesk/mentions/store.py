@@ -15,7 +15,7 @@ from sqlalchemy import BigInteger, Float, Index, Integer, String, Text, UniqueCo
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from frontdesk.mentions import sentiment
-from frontdesk.models import FLAG_OWN, Message
+from frontdesk.models import FLAG_OWN, Decision, Message
 from frontdesk.store.tables import Base
 
 HASHTAG = re.compile(r"(?<![\w#])#(\w{1,100})")
@@ -95,7 +95,7 @@ def record_mention(session: Session, message: Message, urgency: str, case_id: in
 SOCIAL_CHANNELS = ("x", "mastodon")
 
 
-def opens_case(message: Message, decision) -> bool:
+def opens_case(message: Message, decision: Decision) -> bool:
     """False for public mentions that are only indexed: our own posts, and low urgency nobody acknowledges
     that does not continue an existing case."""
     if not message.public or message.channel not in SOCIAL_CHANNELS:
@@ -105,7 +105,7 @@ def opens_case(message: Message, decision) -> bool:
     return decision.urgency != "low" or decision.acknowledge or decision.thread.case_id is not None
 
 
-def index_public(session: Session, message: Message, decision, case_id: int | None, settings) -> None:
+def index_public(session: Session, message: Message, decision: Decision, case_id: int | None, settings) -> None:
     """Index a routed public social mention for the mentions view (not our own posts); others are ignored."""
     if message.public and message.channel in SOCIAL_CHANNELS and FLAG_OWN not in message.flags:
         record_mention(session, message, decision.urgency, case_id, settings.mentions.spike.negative_below,
