@@ -137,8 +137,12 @@ def test_a_fire_or_smoke_hazard_is_paged_on_the_default_rules(text):
     ("financial.fraud", "C'est une arnaque, 400 euros prélevés"),
     ("financial.fraud", "Questa è una truffa"),
     ("financial.fraud", "Me estafaron con una tarjeta regalo falsa"),
+    ("safety.fire", "De wasdroger staat in brand en de rookmelder gaat af"),
+    ("safety.hazard", "Mijn zoon ligt in het ziekenhuis na jullie product"),
+    ("legal.threat", "Mijn advocaat start een rechtszaak"),
+    ("financial.fraud", "Dit is oplichting, 300 euro onterecht afgeschreven"),
 ])
-def test_the_default_rules_name_their_words_in_five_more_languages(rule, text):
+def test_the_default_rules_name_their_words_in_six_more_languages(rule, text):
     result = default_router().classify(message(text))
     assert result.reasons[0].source == "rule" and result.reasons[0].name == rule
     assert result.urgency in load_settings(environ={}).router.page_urgencies
@@ -149,7 +153,8 @@ def test_the_default_rules_name_their_words_in_five_more_languages(rule, text):
                                   "La salsa se cocina a fuego lento, pero la mía llegó fría",
                                   "Isso vai demandar tempo, mas meu pedido atrasou demais",
                                   "Ich habe keine E-Mails mehr bekommen, seit ich umgezogen bin",
-                                  "I have no qualms about the price, but the parcel was late"])
+                                  "I have no qualms about the price, but the parcel was late",
+                                  "Your brand used to stand for quality, and my order is late again"])
 def test_words_that_only_look_like_those_fire_no_rule(text):
     result = default_router().classify(message(text))
     assert [reason for reason in result.reasons if reason.source == "rule"] == [] and not result.opt_out
@@ -157,7 +162,7 @@ def test_words_that_only_look_like_those_fire_no_rule(text):
 
 @pytest.mark.parametrize("text", ["Bitte keine Werbung mehr an diese Adresse", "Dejen de enviarme correos",
                                   "Je veux me désinscrire de votre liste", "Cancellatemi dalla newsletter",
-                                  "Parem de me mandar mensagens"])
+                                  "Parem de me mandar mensagens", "Schrijf me uit van de nieuwsbrief"])
 def test_an_unsubscribe_demand_in_another_language_is_an_opt_out(text):
     result = default_router().classify(message(text))
     assert result.opt_out and "regulatory" in result.categories
