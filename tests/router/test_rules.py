@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from config.schema import RuleSettings
-from router.rules import RuleSet
+from router.rules import RuleSet, Screen, screen
 
 
 def rules(**rule) -> RuleSet:
@@ -52,3 +52,33 @@ def test_every_rule_that_fires_is_reported_in_configuration_order():
         {"name": "never", "urgency": "high", "keywords": ["court"]},
     )])
     assert [hit.rule.name for hit in ruleset.hits("Refund me or my lawyer calls")] == ["legal", "money"]
+
+
+SCREENED_RULES = [
+    {"name": "a", "urgency": "high", "keywords": ["discriminat*", "in tribunale", "e-mail", "kettle shock*"]},
+    {"name": "b", "urgency": "high", "keywords": ["discrimina*", "unauthori?ed charge*"]},
+    {"name": "c", "urgency": "high", "keywords": ["*fire", "lawyer"]},  # starts with a wildcard: never screened out
+]
+
+
+@pytest.mark.parametrize(("text", "fired"), [
+    ("they discriminated against me", ["a", "b"]),  # one word starts with both rules' beginnings
+    ("es discriminación", ["b"]),
+    ("ci vediamo in tribunale", ["a"]),
+    ("ci vediamo in ufficio", []),  # 'in' alone is no reason to search
+    ("your E-Mail was rude", ["a"]),
+    ("the kettle shocked me", ["a"]),
+    ("an unauthorized charges list", ["b"]),
+    ("a campfire story", ["c"]),
+    ("nothing here at all", []),
+])
+def test_the_word_screen_finds_what_the_keywords_find(text, fired):
+    ruleset = RuleSet([RuleSettings.model_validate(rule) for rule in SCREENED_RULES])
+    assert [hit.rule.name for hit in ruleset.hits(text)] == fired
+    assert [rule.rule.name for rule in ruleset.rules if rule.match(text)] == fired  # unscreened, the same
+
+
+def test_a_keyword_is_screened_by_its_longest_word_or_its_beginning():
+    assert screen(["in tribunale", "sue you", "harass*", "kettle shock*"]) == Screen(
+        frozenset({"tribunale", "sue", "kettle"}), ("harass",))
+    assert screen(["*fire"]) is None
