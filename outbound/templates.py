@@ -6,8 +6,11 @@ Templates are chosen by channel and urgency, most specific first:
 with the language code come first (`ack/default.de`): a reply the customer can
 read beats the channel's own wording. Each defines the blocks `subject` and
 `body` (and optionally `html`). The operator's `acknowledgments.templates_dir`
-is searched before the bundled ones. HTML blocks are autoescaped; plain-text
-ones are not HTML.
+is searched before the bundled ones, and the operator's own English template
+beats our translation of a template at the same or a less specific name: their
+wording (opening hours, what their lawyers approved) is what they chose to
+send, and they add translations of it as `….de.txt.j2`. HTML blocks are
+autoescaped; plain-text ones are not HTML.
 
 The choice for a (kind, channel, urgency, language) is kept for
 RECHECK_SECONDS: looking it up asks the loaders for up to nine files (and an
@@ -33,6 +36,7 @@ class Templates:
     """The template environment; one per process."""
 
     def __init__(self, override_dir: Path | None = None):
+        self.override_dir = override_dir
         loaders = [FileSystemLoader(str(override_dir))] if override_dir else []
         loaders.append(PackageLoader("outbound", "templates"))
         self.env = SandboxedEnvironment(
@@ -72,10 +76,27 @@ class Templates:
         key = (kind, channel, urgency, language)
         chosen = self._chosen.get(key)
         if chosen is None or time.monotonic() - chosen[0] > RECHECK_SECONDS:
-            template = self.env.select_template(self.names_for(kind, channel, urgency, language))
+            names = self.names_for(kind, channel, urgency, language)
+            template = self._operators_english(self.env.select_template(names), names)
             try:
                 html = self.html_env.get_template(template.name.replace(".txt.j2", ".html.j2"))
             except TemplateNotFound:
                 html = None
             chosen = self._chosen[key] = (time.monotonic(), template, html)
         return chosen[1], chosen[2]
+
+    def _operators_english(self, template, names: list[str]):
+        """`template`, unless it is our translation and the operator wrote an English template of the same or a
+        more specific name: then theirs."""
+        translated = len(names) // 2 if len(names) > 4 else 0  # the language's names come first
+        position = names.index(template.name)
+        if self.override_dir is None or position >= translated or _is_within(template.filename, self.override_dir):
+            return template
+        for name in names[translated:translated + position + 1]:
+            if (self.override_dir / name).is_file():
+                return self.env.get_template(name)
+        return template
+
+
+def _is_within(filename: str | None, folder: Path) -> bool:
+    return filename is not None and Path(filename).resolve().is_relative_to(folder.resolve())

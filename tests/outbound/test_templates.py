@@ -65,6 +65,29 @@ def test_the_most_specific_operator_template_wins_and_html_is_escaped(tmp_path):
     assert normal.subject == "We have received your message [FD-7]" and normal.html is None
 
 
+OWN = "{% block subject %}ACME complaints {{ case_ref }}{% endblock %}{% block body %}We answer within 5 days{% endblock %}"
+OWN_GERMAN = "{% block subject %}ACME Beschwerden {{ case_ref }}{% endblock %}{% block body %}Antwort in 5 Tagen{% endblock %}"
+
+
+@pytest.mark.parametrize("name", ["ack/default.txt.j2", "ack/default/normal.txt.j2", "ack/email/default.txt.j2"])
+def test_the_operators_own_english_wording_beats_our_translation_of_what_it_replaced(tmp_path, name):
+    write(tmp_path, name, OWN)
+    templates = Templates(tmp_path)
+    assert templates.render("ack", "email", "normal", CONTEXT, language="de").subject == "ACME complaints FD-7"
+    # Where the operator's template does not reach (another channel, another urgency), ours still answers.
+    other = templates.render("ack", "sms", "high", CONTEXT, language="de").subject
+    assert other.startswith("ACME complaints" if name == "ack/default.txt.j2" else "Wir haben Ihre Nachricht")
+
+
+def test_the_operators_own_translation_is_used_and_ours_where_they_wrote_none(tmp_path):
+    write(tmp_path, "ack/email/default.txt.j2", OWN)
+    write(tmp_path, "ack/email/default.de.txt.j2", OWN_GERMAN)
+    templates = Templates(tmp_path)
+    assert templates.render("ack", "email", "normal", CONTEXT, language="de").subject == "ACME Beschwerden FD-7"
+    assert templates.render("ack", "email", "normal", CONTEXT, language="fr").subject == "ACME complaints FD-7"
+    assert templates.render("ack", "api", "normal", CONTEXT, language="fr").subject.startswith("Nous avons")
+
+
 def test_an_edited_template_is_picked_up_after_the_recheck_interval(tmp_path, monkeypatch):
     write(tmp_path, "ack/default.txt.j2", "{% block subject %}First{% endblock %}{% block body %}x{% endblock %}")
     templates = Templates(tmp_path)
