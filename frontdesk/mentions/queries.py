@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from frontdesk.mentions.store import Mention
 
-LABELS = ("negative", "neutral", "positive")
+LABELS = ("negative", "neutral", "positive", "unscored")
 TERMS_SAMPLE = 5000
 WORD = re.compile(r"[a-zA-ZÀ-ÿ][a-zA-ZÀ-ÿ'’-]{2,}")
 STOPWORDS = frozenset("""

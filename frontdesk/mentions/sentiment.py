@@ -2,7 +2,8 @@
 
 vaderSentiment (https://github.com/cjhutto/vaderSentiment) ships its lexicon,
 so nothing is downloaded. The compound score runs from -1 (most negative)
-to +1; the conventional cut-offs of ±0.05 name the label.
+to +1; the conventional cut-offs of ±0.05 name the label. A post in another
+language than English is `unscored`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Literal
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-Label = Literal["negative", "neutral", "positive"]
+Label = Literal["negative", "neutral", "positive", "unscored"]
 THRESHOLD = 0.05
 MAX_CHARS = 2000
 _NOISE = re.compile(r"https?://\S+|(?<!\w)@\w+")
@@ -37,3 +38,13 @@ def label(compound: float, negative_below: float = -THRESHOLD) -> Label:
     if compound >= THRESHOLD:
         return "positive"
     return "neutral"
+
+
+def scored(text: str, language: str | None, negative_below: float = -THRESHOLD) -> tuple[float, Label]:
+    """VADER's compound score and label of `text`, or (0.0, `unscored`) for a text in another language than
+    English: VADER's lexicon is English, and it misreads other languages' words ("sin", Spanish for "without",
+    made a Spanish complaint negative; "no" is in half of them)."""
+    if language not in (None, "en"):
+        return 0.0, "unscored"
+    compound = score(text)
+    return compound, label(compound, negative_below)

@@ -60,7 +60,8 @@ def mention_row(message: Message, urgency: str, case_id: int | None, negative_be
                 language: str | None = None) -> Mention:
     """The index row for a parsed public message (sentiment scored here); `language` is the classifier's,
     else the network's tag is used when it names one."""
-    compound = sentiment.score(message.text)
+    language = language or network_language(message.language)
+    compound, label = sentiment.scored(message.text, language, negative_below)
     reply_to = message.reply_to
     handle = reply_to.get("author_username") or reply_to.get("acct") or ""
     return Mention(
@@ -69,8 +70,7 @@ def mention_row(message: Message, urgency: str, case_id: int | None, negative_be
         author_handle=handle[:256], author_name=(message.sender.name or None) and message.sender.name[:256],
         text=message.text[:TEXT_LIMIT], url=reply_to.get("url", "")[:1024],
         at=min(message.sent_at, message.received_at), sentiment=compound,
-        sentiment_label=sentiment.label(compound, negative_below), urgency=urgency,
-        language=language or network_language(message.language),
+        sentiment_label=label, urgency=urgency, language=language,
         hashtags=" ".join(sorted({tag.lower() for tag in HASHTAG.findall(message.text)}))[:1024], case_id=case_id,
     )
 

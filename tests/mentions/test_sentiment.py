@@ -1,6 +1,6 @@
 """frontdesk.mentions.sentiment: VADER's compound score and its labels on social text."""
 
-from frontdesk.mentions.sentiment import label, score
+from frontdesk.mentions.sentiment import label, score, scored
 
 
 def test_complaint_is_negative_and_praise_positive():
@@ -21,3 +21,11 @@ def test_empty_and_huge_texts_are_scored():
 def test_label_threshold_is_configurable():
     assert label(-0.1, negative_below=-0.3) == "neutral"
     assert label(-0.3, negative_below=-0.3) == "negative"
+
+
+def test_a_post_in_another_language_is_unscored_not_misread():
+    spanish = "Mi pedido lleva tres semanas sin llegar y nadie contesta"
+    assert label(score(spanish)) == "negative"  # VADER reads the Spanish "sin" ("without") as an English sin
+    assert scored(spanish, "es") == (0.0, "unscored")
+    english = "@acme my order never arrived and support is useless"
+    assert scored(english, "en")[1] == scored(english, None)[1] == "negative"  # English, or untold: VADER judges

@@ -27,3 +27,11 @@ def test_the_classifiers_language_comes_first_then_the_networks():
                                            ("qme", None), ("zxx", None), ("", None), (None, None)])
 def test_a_networks_tag_counts_only_when_it_names_a_language(tag, code):
     assert network_language(tag) == code
+
+
+def test_a_mention_in_another_language_is_unscored_and_one_in_english_is_scored():
+    spanish = mention_row(post("Mi pedido lleva tres semanas sin llegar y nadie contesta"), "normal", None,
+                          language="es")
+    assert (spanish.sentiment, spanish.sentiment_label) == (0.0, "unscored")
+    english = mention_row(post("my order never arrived and support is useless"), "normal", None, language="en")
+    assert english.sentiment_label == "negative" and english.sentiment < 0

@@ -43,6 +43,9 @@ def test_filters_narrow_the_feed(fed):
     assert get(platform, "/api/mentions", q="100%_").json()["mentions"] == []
     spanish = get(platform, "/api/mentions", language="es").json()["mentions"]
     assert [m["external_id"] for m in spanish] == [tweets[-2]["id"]] and spanish[0]["language"] == "es"
+    assert spanish[0]["sentiment_label"] == "unscored"  # VADER reads English
+    assert [m["external_id"] for m in get(platform, "/api/mentions", sentiment="unscored").json()["mentions"]] == \
+        [tweets[-2]["id"]]
 
 
 def test_stats_volume_terms_and_hashtags(fed):

@@ -2,7 +2,7 @@
 // the charts and the feed. Provider text is only ever set with textContent.
 "use strict";
 
-const COLORS = { x: "#1d2330", mastodon: "#6364ff", negative: "#d92d20", neutral: "#98a2b3", positive: "#12b76a" };
+const COLORS = { x: "#1d2330", mastodon: "#6364ff", negative: "#d92d20", neutral: "#98a2b3", positive: "#12b76a", unscored: "#d0d5dd" };
 const SVG = "http://www.w3.org/2000/svg";
 const REFRESH_MS = 30000;
 
@@ -102,7 +102,8 @@ function feedRow(mention) {
   row.append(el("td", when.toLocaleString()), el("td", mention.network), el("td", mention.language || ""),
              el("td", mention.author.name ? `${mention.author.name} (${author})` : author),
              el("td", mention.text, "text"),
-             el("td", `${mention.sentiment_label} ${mention.sentiment.toFixed(2)}`, mention.sentiment_label),
+             el("td", mention.sentiment_label === "unscored" ? "unscored" : `${mention.sentiment_label} ${mention.sentiment.toFixed(2)}`,
+                mention.sentiment_label),
              el("td", mention.urgency));
   const cell = el("td");
   if (/^https?:\/\//.test(mention.url)) {
