@@ -173,7 +173,10 @@ class RouterSettings(Section):
 
     thread_window: Duration = timedelta(days=14)
     chat: ChatSettings = Field(default_factory=ChatSettings)
-    rules: list[RuleSettings] = Field(default_factory=list)
+    rules: list[RuleSettings] = Field(default_factory=list, description=(
+        "Keyword and regex rules; they always win when they fire. A list here replaces the bundled rules\n"
+        "(config/default.yaml: legal threats, regulators, harassment, fraud, safety hazards, fire, unsubscribe\n"
+        "and spam, each in English and six more languages) whole, so copy those you keep. The first is shown."))
     classifier: ClassifierSettings = Field(default_factory=ClassifierSettings)
     page_urgencies: list[Urgency] = Field(default_factory=lambda: ["critical", "high"])
     default_urgency: Urgency = "normal"
