@@ -79,13 +79,36 @@ def render_section(model: type[BaseModel], data: dict, path: tuple, depth: int) 
                      for item in (value or [EXAMPLE_ITEMS[(*path, name)]])]
             lines.append(f"{indent}{name}:")
             for item in items[:1] if name != "clients" else items:
-                dumped = yaml.safe_dump([item], sort_keys=False, allow_unicode=True, width=110, default_flow_style=None).splitlines()
-                lines += [f"{indent}  {line}" for line in dumped]
+                lines += [f"{indent}  {line}" for line in _dump([item], WIDTH - len(indent) - 2)]
         elif isinstance(value, (dict, list)):
-            dumped = yaml.safe_dump({name: value}, sort_keys=False, allow_unicode=True, width=110, default_flow_style=None).splitlines()
-            lines += [f"{indent}{line}" for line in dumped]
+            lines += [f"{indent}{line}" for line in _dump({name: value}, WIDTH - len(indent))]
         else:
             lines.append(f"{indent}{name}: {_scalar(value) if value is not None else 'null'}")
+    return lines
+
+
+WIDTH = 110
+
+
+def _dump(value, width: int) -> list[str]:
+    """`value` as YAML lines, flow collections wrapped between their items ("klage einreichen" stays on one line, as
+    PyYAML's own wrapping would not keep it) and continued under their first item."""
+    lines: list[str] = []
+    for line in yaml.safe_dump(value, sort_keys=False, allow_unicode=True, width=10**6,
+                               default_flow_style=None).splitlines():
+        start = min((at for at in (line.find("["), line.find("{")) if at >= 0), default=-1)
+        if len(line) <= width or start < 0 or line[-1] != {"[": "]", "{": "}"}[line[start]]:
+            lines.append(line)
+            continue
+        items = line[start + 1:-1].split(", ")  # a plain item holds no ", "; a quoted one folds the break back
+        current = line[:start + 1] + items[0]
+        for item in items[1:]:
+            if len(current) + len(item) + 3 > width:
+                lines.append(current + ",")
+                current = " " * (start + 1) + item
+            else:
+                current += ", " + item
+        lines.append(current + line[-1])
     return lines
 
 
