@@ -25,7 +25,8 @@ from config.webchat import WebchatChannelSettings
 from frontdesk.models import CATEGORIES, Category, Urgency
 
 SLUG = r"^[a-z][a-z0-9_]*$"
-LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]  # ISO 639-1, or 639-3 where none
+LANGUAGE_CODE = r"[a-z]{2,3}"  # ISO 639-1, or 639-3 where none
+LanguageCode = Annotated[str, StringConstraints(pattern=rf"^{LANGUAGE_CODE}$")]
 
 
 class OrganisationSettings(Section):

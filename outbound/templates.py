@@ -77,7 +77,7 @@ class Templates:
         chosen = self._chosen.get(key)
         if chosen is None or time.monotonic() - chosen[0] > RECHECK_SECONDS:
             names = self.names_for(kind, channel, urgency, language)
-            template = self._operators_english(self.env.select_template(names), names)
+            template = self._operators_english(self.env.select_template(names), names, language)
             try:
                 html = self.html_env.get_template(template.name.replace(".txt.j2", ".html.j2"))
             except TemplateNotFound:
@@ -85,14 +85,15 @@ class Templates:
             chosen = self._chosen[key] = (time.monotonic(), template, html)
         return chosen[1], chosen[2]
 
-    def _operators_english(self, template, names: list[str]):
+    def _operators_english(self, template, names: list[str], language: str | None):
         """`template`, unless it is our translation and the operator wrote an English template of the same or a
         more specific name: then theirs."""
-        translated = len(names) // 2 if len(names) > 4 else 0  # the language's names come first
-        position = names.index(template.name)
-        if self.override_dir is None or position >= translated or _is_within(template.filename, self.override_dir):
+        translated = [name for name in names if language and name.endswith(f".{language}.txt.j2")]
+        if self.override_dir is None or template.name not in translated \
+                or _is_within(template.filename, self.override_dir):
             return template
-        for name in names[translated:translated + position + 1]:
+        english = [name for name in names if name not in translated]  # in the same order, most specific first
+        for name in english[:translated.index(template.name) + 1]:
             if (self.override_dir / name).is_file():
                 return self.env.get_template(name)
         return template

@@ -20,6 +20,7 @@ from pathlib import Path
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from config.schema import LANGUAGE_CODE
 from frontdesk.dashboard.desk import Desk
 from frontdesk.mentions import queries
 from frontdesk.models import URGENCIES, utcnow
@@ -33,7 +34,7 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'se
        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 CSV_FIELDS = ("at", "network", "author_handle", "author_name", "text", "sentiment", "sentiment_label", "urgency",
               "language", "stream", "url", "case_id")
-LANGUAGE = re.compile(r"[a-z]{2,3}")
+LANGUAGE = re.compile(LANGUAGE_CODE)
 
 
 class MentionsView:
