@@ -5,12 +5,16 @@ first waiting request starts a flush in a worker thread; requests arriving
 meanwhile wait for the next one. Each flush is one INSERT ... ON CONFLICT DO
 NOTHING, one COMMIT and one Redis round trip, however many requests it
 carries, so the request path stays at one commit and one enqueue.
+
+A payload that a paging rule names (router.priority) is queued ahead of the
+intake backlog, so that under a flood its page does not wait for the flood.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import redis
@@ -33,17 +37,21 @@ log = logging.getLogger(__name__)
 @dataclass
 class _Pending:
     row: dict
+    first: bool
     future: asyncio.Future = field(repr=False)
 
 
 class Intake:
     """Durable intake shared by every channel of one server process."""
 
-    def __init__(self, sessions: sessionmaker[Session], connection: redis.Redis, metrics: Metrics, max_batch: int = 500):
+    def __init__(self, sessions: sessionmaker[Session], connection: redis.Redis, metrics: Metrics, max_batch: int = 500,
+                 urgent: Callable[[bytes, str], str | None] | None = None):
+        """`urgent(body, content_type)` names the paging rule that puts a payload ahead of the backlog, if any."""
         self.sessions = sessions
         self.redis = connection
         self.metrics = metrics
         self.max_batch = max_batch
+        self.urgent = urgent
         self._waiting: list[_Pending] = []
         self._flushing = False
 
@@ -65,14 +73,17 @@ class Intake:
             content_type=content_type, body=body, meta=dict(meta or {}),
             status="quarantined" if quarantine else "pending", error=quarantine,
         )
+        rule = self.urgent(body, content_type) if self.urgent is not None and not quarantine else None
         future = asyncio.get_running_loop().create_future()
-        self._waiting.append(_Pending(row, future))
+        self._waiting.append(_Pending(row, rule is not None, future))
         if not self._flushing:
             self._flushing = True
             asyncio.get_running_loop().create_task(self._flush_loop())
         accepted = await future
         self.metrics.count("messages_in", channel=channel, result="duplicate" if accepted.duplicate else (
             "quarantined" if quarantine else "accepted"))
+        if rule is not None and not accepted.duplicate:
+            self.metrics.count("messages_first", channel=channel, rule=rule)
         return accepted
 
     async def _flush_loop(self) -> None:
@@ -80,7 +91,8 @@ class Intake:
             while self._waiting:
                 batch, self._waiting = self._waiting[: self.max_batch], self._waiting[self.max_batch:]
                 try:
-                    results = await asyncio.to_thread(self._commit_and_queue, [item.row for item in batch])
+                    results = await asyncio.to_thread(self._commit_and_queue, [item.row for item in batch],
+                                                      {item.row["id"] for item in batch if item.first})
                 except IntakeUnavailableError as error:
                     for item in batch:
                         item.future.set_exception(error)
@@ -90,7 +102,7 @@ class Intake:
         finally:
             self._flushing = False
 
-    def _commit_and_queue(self, rows: list[dict]) -> list[Accepted]:
+    def _commit_and_queue(self, rows: list[dict], first: set[str]) -> list[Accepted]:
         try:
             existing = self._commit(rows)
         except SQLAlchemyError as error:
@@ -103,7 +115,8 @@ class Intake:
             if status == "pending" and stored_id not in to_queue:
                 to_queue.append(stored_id)  # a duplicate still pending may have missed its job: queue again
         try:
-            INTAKE_BUFFER.push(self.redis, to_queue)
+            INTAKE_BUFFER.push(self.redis, [item for item in to_queue if item not in first],
+                               first=[item for item in to_queue if item in first])
         except redis.RedisError as error:
             log.error("intake: redis unavailable: %s (committed rows will be swept)", type(error).__name__)
             raise IntakeUnavailableError("queue unavailable") from None

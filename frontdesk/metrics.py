@@ -25,6 +25,7 @@ HISTOGRAM_KEY = f"{KEY_PREFIX}:metrics:histogram:"
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 DESCRIPTIONS = {
     "messages_in": "Inbound payloads by channel and result (accepted, duplicate, quarantined, ignored)",
+    "messages_first": "Inbound payloads queued ahead of the intake backlog, by channel and the paging rule naming them",
     "routed": "Messages routed into cases, by channel and urgency",
     "deliveries": "Outbound deliveries by sender, kind and result",
     "pages": "Pages by sender and result",

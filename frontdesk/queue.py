@@ -39,23 +39,28 @@ class Buffer:
         self.job = job
         self.job_timeout = job_timeout
         self.list_key = f"{KEY_PREFIX}:buffer:{name}"
+        # Ids that go ahead of the rest (intake: what a paging rule names, see router.priority).
+        self.first_key = f"{KEY_PREFIX}:buffer:{name}:first"
         self.flag_key = f"{KEY_PREFIX}:buffer:{name}:drain-queued"
 
-    def push(self, connection: redis.Redis, ids: Iterable[str | int]) -> None:
-        """Append ids and make sure a drain job is queued (one round trip when one already is)."""
-        ids = [str(item) for item in ids]
-        if not ids:
+    def push(self, connection: redis.Redis, ids: Iterable[str | int], first: Iterable[str | int] = ()) -> None:
+        """Append ids (`first` ones to the list taken first) and make sure a drain job is queued (one round trip
+        when one already is)."""
+        ids, first = [str(item) for item in ids], [str(item) for item in first]
+        if not ids and not first:
             return
         pipe = connection.pipeline(transaction=False)
-        pipe.rpush(self.list_key, *ids)
+        if ids:
+            pipe.rpush(self.list_key, *ids)
+        if first:
+            pipe.rpush(self.first_key, *first)
         pipe.set(self.flag_key, "1", nx=True, ex=self.flag_ttl)
-        _, flag_was_set = pipe.execute()
-        if flag_was_set:
+        if pipe.execute()[-1]:
             self._enqueue_drain(connection)
 
     def ensure_drain(self, connection: redis.Redis) -> None:
         """Queue a drain job if the buffer holds ids and none is queued."""
-        if connection.llen(self.list_key) and connection.set(self.flag_key, "1", nx=True, ex=self.flag_ttl):
+        if self.depth(connection) and connection.set(self.flag_key, "1", nx=True, ex=self.flag_ttl):
             self._enqueue_drain(connection)
 
     def release(self, connection: redis.Redis) -> None:
@@ -63,13 +68,17 @@ class Buffer:
         connection.delete(self.flag_key)
 
     def take(self, connection: redis.Redis, count: int) -> list[str]:
-        """Pop up to `count` ids from the head of the buffer."""
-        popped = connection.lpop(self.list_key, count)
+        """Pop up to `count` ids: those pushed `first`, alone while any wait (a small batch is routed and
+        paged sooner), else from the head of the buffer."""
+        popped = connection.lpop(self.first_key, count) or connection.lpop(self.list_key, count)
         return [item.decode() if isinstance(item, bytes) else item for item in popped or []]
 
     def depth(self, connection: redis.Redis) -> int:
         """How many ids wait in the buffer."""
-        return connection.llen(self.list_key)
+        pipe = connection.pipeline(transaction=False)
+        pipe.llen(self.first_key)
+        pipe.llen(self.list_key)
+        return sum(pipe.execute())
 
     def _enqueue_drain(self, connection: redis.Redis) -> None:
         Queue(self.queue, connection=connection).enqueue(

@@ -19,6 +19,7 @@ from frontdesk.redis_server import check_eviction_policy
 from frontdesk.store.cursors import CursorStore
 from frontdesk.store.db import make_engine, make_sessions, migrate, migration_lock
 from frontdesk.web.app import Services, create_app
+from router.priority import urgent_screen
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def build_services(settings: Settings, redis_url: str, *, check_policy: bool = T
     migrate(engine, migration_lock(connection))  # serve and workers often start together on a fresh store
     sessions = make_sessions(engine)
     metrics = Metrics(connection)
-    intake = Intake(sessions, connection, metrics)
+    intake = Intake(sessions, connection, metrics, urgent=urgent_screen(settings.router))
     context = ChannelContext(
         settings=settings, redis=connection, cursors=CursorStore(sessions),
         lock=lambda name, ttl: connection.lock(f"frontdesk:lock:{name}", timeout=ttl, blocking=False),

@@ -39,10 +39,13 @@ def keyword_regex(keyword: str) -> str:
 
 class Screen(NamedTuple):
     """What a text must hold for one of a rule's keywords to match: one of `words` as a whole word, or a word
-    beginning with one of `prefixes` (the first word of a keyword such as "harass*")."""
+    beginning with one of `prefixes` (the first word of a keyword such as "harass*"). `phrases` gives, for
+    each of `words`, the whole words of the keywords it stands for: a text with "failure" but not "brake"
+    cannot hold "brake failure", and a common word found alone is then settled without the regex."""
 
     words: frozenset[str]
     prefixes: tuple[str, ...]
+    phrases: dict[str, tuple[tuple[str, ...], ...]]
 
 
 class Seen(NamedTuple):
@@ -93,8 +96,13 @@ class CompiledRule:
         return None
 
     def _may_match(self, seen: Seen) -> bool:
-        return self.screen is None or not self.screen.words.isdisjoint(seen.words) \
-            or any(found.startswith(self.screen.prefixes) for found in seen.prefixes)
+        if self.screen is None:
+            return True
+        found = self.screen.words & seen.words
+        if found and any(all(word in seen.words for word in phrase)
+                         for word in found for phrase in self.screen.phrases[word]):
+            return True
+        return any(beginning.startswith(self.screen.prefixes) for beginning in seen.prefixes)
 
 
 _WORD = re.compile(r"\w+")
@@ -104,7 +112,7 @@ def screen(keywords: list[str]) -> Screen | None:
     """A keyword's longest whole word (a rarer word tells more texts apart), or, for a keyword that is one word
     ending in a wildcard, that word's beginning; None when some keyword has no word before its first
     wildcard ("*fire")."""
-    words: set[str] = set()
+    phrases: dict[str, set[tuple[str, ...]]] = {}
     prefixes: set[str] = set()
     for keyword in keywords:
         head, *wildcard = re.split(r"[*?]", keyword.strip().lower(), maxsplit=1)
@@ -116,8 +124,10 @@ def screen(keywords: list[str]) -> Screen | None:
                 continue
         if not found:
             return None
-        words.add(max((match.group() for match in found), key=len))
-    return Screen(frozenset(words), tuple(sorted(prefixes, key=len, reverse=True)))
+        whole = tuple(match.group() for match in found)
+        phrases.setdefault(max(whole, key=len), set()).add(whole)
+    return Screen(frozenset(phrases), tuple(sorted(prefixes, key=len, reverse=True)),
+                  {word: tuple(sorted(group)) for word, group in phrases.items()})
 
 
 def see(text: str, prefixes: re.Pattern | None) -> Seen:

@@ -66,6 +66,8 @@ SCREENED_RULES = [
     ("es discriminación", ["b"]),
     ("ci vediamo in tribunale", ["a"]),
     ("ci vediamo in ufficio", []),  # 'in' alone is no reason to search
+    ("il tribunale di Roma", []),  # nor 'tribunale' without 'in'
+    ("the tribunale, in fact", []),  # both words, not as the phrase: searched, and not found
     ("your E-Mail was rude", ["a"]),
     ("the kettle shocked me", ["a"]),
     ("an unauthorized charges list", ["b"]),
@@ -79,6 +81,7 @@ def test_the_word_screen_finds_what_the_keywords_find(text, fired):
 
 
 def test_a_keyword_is_screened_by_its_longest_word_or_its_beginning():
-    assert screen(["in tribunale", "sue you", "harass*", "kettle shock*"]) == Screen(
-        frozenset({"tribunale", "sue", "kettle"}), ("harass",))
+    assert screen(["in tribunale", "sue you", "harass*", "kettle shock*", "sue"]) == Screen(
+        frozenset({"tribunale", "sue", "kettle"}), ("harass",),
+        {"tribunale": (("in", "tribunale"),), "sue": (("sue",), ("sue", "you")), "kettle": (("kettle",),)})
     assert screen(["*fire"]) is None

@@ -3,6 +3,7 @@ that breaks the batch is quarantined alone while the rest are routed once."""
 
 from __future__ import annotations
 
+import requests
 from rq import SimpleWorker
 from sqlalchemy import select
 
@@ -183,3 +184,26 @@ def test_the_routing_job_sends_its_batch_s_pages_and_acknowledgments_itself(make
     with platform.runtime.sessions() as session:
         assert sorted(session.execute(select(Delivery.kind, Delivery.status)).all()) == [
             ("ack", "sent"), ("ack", "sent"), ("page", "sent")]
+
+
+def test_a_message_a_paging_rule_names_is_routed_and_paged_before_the_backlog(make_platform, receiver):
+    platform = make_platform(channels=client(receiver.url), oncall=oncall(receiver.url), workers={"batch_size": 2})
+    for n in range(4):
+        assert platform.post_message(message(f"r-{n}", f"person-{n}", f"Complaint {n}: my parcel is late again.")
+                                     ).status_code == 202
+    urgent = message("u-1", "erin", "The charger caught fire and the curtains are smoking.")
+    assert platform.post_message(urgent).status_code == 202
+    assert platform.post_message(urgent).json()["duplicate"] is True  # a re-delivery is not put first again
+    platform.work()
+
+    with platform.runtime.sessions() as session:
+        opened = session.execute(select(Case.id, Case.urgency, Contact.name).join(
+            Contact, Contact.id == Case.contact_id).order_by(Case.id)).all()
+    assert [(urgency, name) for _, urgency, name in opened][0] == ("high", "Erin")  # posted last, routed first
+    assert len(opened) == 5
+    seen = [item.path if item.path != "/ack" else item.json()["data"]["external_id"] for item in receiver.requests
+            if item.path in ("/ack", "/page/dana")]  # (the escalation to lee may come at any time after 1 s)
+    assert sorted(seen[:2]) == ["/page/dana", "default:u-1"]  # its page and acknowledgment before the backlog's
+    assert sorted(seen[2:6]) == [f"default:r-{n}" for n in range(4)]
+    metrics = requests.get(f"{platform.url}/metrics", timeout=10).text
+    assert 'frontdesk_messages_first_total{channel="api",rule="safety.fire"} 1.0' in metrics

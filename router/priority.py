@@ -1,0 +1,91 @@
+"""Which raw payloads go ahead of the intake backlog: those an operator rule that pages already names.
+
+Under a flood (a storm of mentions, a mail loop) the intake buffer grows, and
+a message waits for every one before it to be routed. A payload whose words
+fire a rule of a paging urgency (`router.page_urgencies`) is put ahead of
+them, so its page waits at most for the batches already being routed.
+
+This is a hint, not a decision: it reads the raw payload before any parser
+(every string of a JSON body, else the bytes as text), and the worker still
+routes the message with every rule and the model. A hint missed (a keyword
+split by quoted-printable, say) costs only the message's place in line; one
+given wrongly costs only another's. What only the model finds urgent waits
+its turn.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from config.schema import RouterSettings
+from router.rules import RuleSet
+
+SCREENED_CHARS = 1024  # of a payload's words: complaints say what is wrong near the start
+SCREENED_STRINGS = 200  # of a JSON body's string values, in document order
+JSON_BYTES = 64 * 1024  # parsed for its strings; a longer JSON body is read as text
+HEADER_BYTES = 64 * 1024  # of a mail, searched for the end of its header block and its Subject
+
+Screen = Callable[[bytes, str], "str | None"]
+
+
+def urgent_screen(settings: RouterSettings) -> Screen | None:
+    """A function of (raw body, content type) naming the first paging rule whose keywords it holds, else
+    None; None when no rule with keywords pages."""
+    # Keywords only: an operator's regular expression has no word to look up first, and over a mail's first
+    # KiB the bundled patterns would cost more than the rest of the screen, in the server's one event loop.
+    paging = [rule.model_copy(update={"patterns": []}) for rule in settings.rules
+              if rule.urgency in settings.page_urgencies and rule.keywords]
+    if not paging:
+        return None
+    rules = RuleSet(paging)
+
+    def first_rule(body: bytes, content_type: str) -> str | None:
+        hits = rules.hits(payload_text(body, content_type))
+        return hits[0].rule.name if hits else None
+
+    return first_rule
+
+
+def payload_text(body: bytes, content_type: str) -> str:
+    """The words of a raw payload, at most SCREENED_CHARS of them: a JSON body's string values (its \\u escapes
+    read), one per line; a mail's Subject and the start of what follows its headers; anything else, or JSON
+    that does not parse, the start of its bytes as UTF-8."""
+    if "json" in content_type and len(body) <= JSON_BYTES:
+        try:
+            return "\n".join(_strings(json.loads(body)))[:SCREENED_CHARS]
+        except (ValueError, RecursionError):
+            pass
+    elif content_type == "message/rfc822":
+        return _mail_text(body)
+    return body[:SCREENED_CHARS * 4].decode("utf-8", "replace")[:SCREENED_CHARS]
+
+
+def _mail_text(body: bytes) -> str:
+    """Subject and body start of a raw mail, found with byte searches: a regex or the email parser would
+    cost more than the whole screen (encoded words and transfer encodings are left as they are)."""
+    head = body[:HEADER_BYTES]
+    end = min((found for found in (head.find(b"\n\n"), head.find(b"\r\n\r\n")) if found >= 0), default=len(head))
+    header = b"\n" + head[:end].lower()  # (header[i] is body[i - 1]; the first line is found like the others)
+    start = header.find(b"\nsubject:")
+    subject = b""
+    if start >= 0:
+        stop = header.find(b"\n", start + 1)
+        subject = body[start + len(b"subject:"):(stop if stop >= 0 else len(header)) - 1]
+    text = subject.strip() + b"\n" + body[end:end + SCREENED_CHARS * 4].lstrip()
+    return text.decode("utf-8", "replace")[:SCREENED_CHARS]
+
+
+def _strings(document: object) -> list[str]:
+    """String values of a parsed JSON document, depth first, at most SCREENED_STRINGS (keys are not words)."""
+    found: list[str] = []
+    stack = [document]
+    while stack and len(found) < SCREENED_STRINGS:
+        item = stack.pop()
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, dict):
+            stack.extend(reversed(list(item.values())))
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
+    return found
