@@ -75,10 +75,15 @@ class Buffer:
 
     def depth(self, connection: redis.Redis) -> int:
         """How many ids wait in the buffer."""
+        return sum(self.depths(connection))
+
+    def depths(self, connection: redis.Redis) -> tuple[int, int]:
+        """How many ids wait to be taken first, and how many behind them."""
         pipe = connection.pipeline(transaction=False)
         pipe.llen(self.first_key)
         pipe.llen(self.list_key)
-        return sum(pipe.execute())
+        first, rest = pipe.execute()
+        return first, rest
 
     def _enqueue_drain(self, connection: redis.Redis) -> None:
         Queue(self.queue, connection=connection).enqueue(
@@ -133,7 +138,11 @@ def job_id_for(key: str) -> str:
 
 
 def queue_depths(connection: redis.Redis) -> dict[str, int]:
-    """Jobs waiting per RQ queue and ids waiting per buffer."""
+    """Jobs waiting per RQ queue and ids waiting per buffer (and, of intake's, how many wait to go first)."""
     depths = {name: Queue(name, connection=connection).count for name in QUEUE_ORDER}
-    depths.update({f"buffer:{buffer.name}": buffer.depth(connection) for buffer in BUFFERS})
+    for buffer in BUFFERS:
+        first, rest = buffer.depths(connection)
+        depths[f"buffer:{buffer.name}"] = first + rest
+        if buffer is INTAKE_BUFFER:  # the only one anything is put first on
+            depths[f"buffer:{buffer.name}:first"] = first
     return depths

@@ -15,6 +15,7 @@ def test_ids_pushed_first_are_taken_alone_before_the_backlog(redis_url):
     INTAKE_BUFFER.push(connection, [], first=["urgent-2"])
     assert INTAKE_BUFFER.depth(connection) == 6
     assert queue_depths(connection)["buffer:intake"] == 6
+    assert queue_depths(connection)["buffer:intake:first"] == 2
     assert INTAKE_BUFFER.take(connection, 3) == ["urgent-1", "urgent-2"]  # not topped up with routine ids
     assert INTAKE_BUFFER.take(connection, 3) == ["a", "b", "c"]
     assert INTAKE_BUFFER.take(connection, 3) == ["d"]
