@@ -1,16 +1,16 @@
 """Which raw payloads go ahead of the intake backlog: those an operator rule that pages already names.
 
 Under a flood (a storm of mentions, a mail loop) the intake buffer grows, and
-a message waits for every one before it to be routed. A payload whose words
-fire a rule of a paging urgency (`router.page_urgencies`) is put ahead of
-them, so its page waits at most for the batches already being routed.
+a message waits for every one before it to be routed. A payload that holds a
+keyword of a rule of a paging urgency (`router.page_urgencies`) is put ahead
+of them, so its page waits at most for the batches already being routed.
 
-This is a hint, not a decision: it reads the raw payload before any parser
-(every string of a JSON body, else the bytes as text), and the worker still
-routes the message with every rule and the model. A hint missed (a keyword
-split by quoted-printable, say) costs only the message's place in line; one
-given wrongly costs only another's. What only the model finds urgent waits
-its turn.
+This is a hint, not a decision: it reads the start of the raw payload before
+any parser (the strings of a JSON body; a mail's Subject and what follows its
+headers; else the bytes as text), and the worker still routes the message
+with every rule and the model. A hint missed (a keyword split by
+quoted-printable, say) costs only the message's place in line; one given
+wrongly costs only another's. What only the model finds urgent waits its turn.
 """
 
 from __future__ import annotations
