@@ -186,8 +186,9 @@ def test_the_routing_job_sends_its_batch_s_pages_and_acknowledgments_itself(make
             ("ack", "sent"), ("ack", "sent"), ("page", "sent")]
 
 
-def test_a_message_a_paging_rule_names_is_routed_and_paged_before_the_backlog(make_platform, receiver):
-    platform = make_platform(channels=client(receiver.url), oncall=oncall(receiver.url), workers={"batch_size": 2})
+def test_a_message_a_paging_rule_names_is_routed_and_paged_before_the_backlog(make_platform, receiver, database_url):
+    platform = make_platform(database_url=database_url, channels=client(receiver.url), oncall=oncall(receiver.url),
+                             workers={"batch_size": 2})
     for n in range(4):
         assert platform.post_message(message(f"r-{n}", f"person-{n}", f"Complaint {n}: my parcel is late again.")
                                      ).status_code == 202
