@@ -175,9 +175,11 @@ class RouterSettings(Section):
     thread_window: Duration = timedelta(days=14)
     chat: ChatSettings = Field(default_factory=ChatSettings)
     rules: list[RuleSettings] = Field(default_factory=list, description=(
-        "Keyword and regex rules; they always win when they fire. A list here replaces the bundled rules\n"
+        "Keyword and regex rules; they always win when they fire. Yours come first; the bundled rules\n"
         "(config/default.yaml: legal threats, regulators, harassment, fraud, safety hazards, fire, unsubscribe\n"
-        "and spam, each in English and six more languages) whole, so copy those you keep. The first is shown."))
+        "and spam, each in English and six more languages) follow, except one you give the same name, which\n"
+        "yours replaces. The first is shown."))
+    bundled_rules: bool = Field(True, description="Keep the bundled rules beside yours; false: only yours.")
     classifier: ClassifierSettings = Field(default_factory=ClassifierSettings)
     page_urgencies: list[Urgency] = Field(default_factory=lambda: ["critical", "high"])
     default_urgency: Urgency = "normal"

@@ -38,6 +38,7 @@ def load_settings(
     """
     environ = os.environ if environ is None else environ
     data = _read_yaml(DEFAULT_YAML)
+    bundled = data["router"].pop("rules")
     path = path or environ.get("FRONTDESK_CONFIG")
     if path:
         data = deep_merge(data, _read_yaml(Path(path)))
@@ -46,6 +47,8 @@ def load_settings(
             data[key] = environ[variable]
     if overrides:
         data = deep_merge(data, dict(overrides))
+    if isinstance(data.get("router"), dict):
+        data["router"]["rules"] = with_bundled_rules(data["router"], bundled)
     if senders is None:
         from outbound.registry import SENDERS
 
@@ -57,6 +60,19 @@ def load_settings(
         raise ConfigError(describe_validation_error(error, source=str(path or "defaults"))) from None
     fill_secrets(settings, context["env"])
     return settings
+
+
+def with_bundled_rules(router: dict[str, Any], bundled: list[dict[str, Any]]) -> Any:
+    """The operator's `router.rules`, then the bundled rules they do not name (none if `bundled_rules` is
+    false). Theirs come first so that an error in their rule N is reported as `router.rules.N`; a list that is
+    not one is returned as it is, for validation to report."""
+    own = router.get("rules", [])
+    if not isinstance(own, list):
+        return own
+    if router.get("bundled_rules", True) is False:
+        return own
+    named = {rule.get("name") for rule in own if isinstance(rule, dict)}
+    return own + [rule for rule in bundled if rule["name"] not in named]
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

@@ -38,11 +38,40 @@ def test_the_file_overrides_and_the_environment_fills_secrets(tmp_path):
     assert str(settings.data_dir) == "/srv/frontdesk"
 
 
+BUNDLED = [rule.name for rule in load_settings(None, environ={}).router.rules]
+RECALL = {"name": "product.recall-kx3", "urgency": "critical", "categories": ["safety"], "keywords": ["KX-3"]}
+
+
+def test_the_operators_rules_come_first_and_the_bundled_ones_follow(tmp_path):
+    settings = load_settings(write(tmp_path, {"router": {"rules": [RECALL]}}), environ={})
+    assert [rule.name for rule in settings.router.rules] == ["product.recall-kx3", *BUNDLED]
+
+
+def test_a_rule_with_a_bundled_rules_name_replaces_it(tmp_path):
+    mine = {"name": "safety.fire", "urgency": "critical", "categories": ["safety"], "keywords": ["caught fire"]}
+    rules = load_settings(write(tmp_path, {"router": {"rules": [mine]}}), environ={}).router.rules
+    assert [rule.name for rule in rules] == ["safety.fire", *(name for name in BUNDLED if name != "safety.fire")]
+    assert rules[0].urgency == "critical" and rules[0].keywords == ["caught fire"]
+
+
+def test_bundled_rules_can_be_turned_off(tmp_path):
+    settings = load_settings(write(tmp_path, {"router": {"rules": [RECALL], "bundled_rules": False}}), environ={})
+    assert [rule.name for rule in settings.router.rules] == ["product.recall-kx3"]
+    assert load_settings(write(tmp_path, {"router": {"bundled_rules": False}}), environ={}).router.rules == []
+
+
+def test_a_file_copied_from_the_example_keeps_every_bundled_rule():
+    settings = load_settings(ROOT / "config" / "frontdesk.example.yaml", environ={})
+    assert [rule.name for rule in settings.router.rules] == BUNDLED
+
+
 @pytest.mark.parametrize("data, expected", [
     ({"http": {"port": 70000}}, "http.port: Input should be less than or equal to 65535 (got: 70000)"),
     ({"http": {"prot": 1}}, "http.prot: Extra inputs are not permitted (got: 1)"),
     ({"router": {"rules": [{"name": "bad", "urgency": "high", "patterns": ["("]}]}},
      "router.rules.0.patterns: pattern '(' does not compile"),
+    ({"router": {"rules": {"name": "not-a-list"}}}, "router.rules: Input should be a valid list"),
+    ({"router": {"rules": [RECALL, RECALL]}}, "rule names must be unique, repeated: ['product.recall-kx3']"),
     ({"router": {"thread_window": "fortnight"}}, "router.thread_window: not a duration: 'fortnight'"),
     ({"oncall": {"people": [{"id": "dana", "name": "Dana", "contact": {"pager": "x"}, "notify": [{"notify": "pager"}]}]}},
      "'pager' is not a sender"),
