@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from config.schema import Settings
 from config.types import fill_secrets
@@ -48,7 +48,7 @@ def load_settings(
     if overrides:
         data = deep_merge(data, dict(overrides))
     if isinstance(data.get("router"), dict):
-        data["router"]["rules"] = with_bundled_rules(data["router"], bundled)
+        data["router"]["rules"] = _with_bundled_rules(data["router"], bundled)
     if senders is None:
         from outbound.registry import SENDERS
 
@@ -62,14 +62,18 @@ def load_settings(
     return settings
 
 
-def with_bundled_rules(router: dict[str, Any], bundled: list[dict[str, Any]]) -> Any:
+def _with_bundled_rules(router: dict[str, Any], bundled: list[dict[str, Any]]) -> Any:
     """The operator's `router.rules`, then the bundled rules they do not name (none if `bundled_rules` is
     false). Theirs come first so that an error in their rule N is reported as `router.rules.N`; a list that is
     not one is returned as it is, for validation to report."""
     own = router.get("rules", [])
     if not isinstance(own, list):
         return own
-    if router.get("bundled_rules", True) is False:
+    try:
+        keep = TypeAdapter(bool).validate_python(router.get("bundled_rules", True))  # as the schema will read it
+    except ValidationError:
+        keep = True  # validation reports the value
+    if not keep:
         return own
     named = {rule.get("name") for rule in own if isinstance(rule, dict)}
     return own + [rule for rule in bundled if rule["name"] not in named]

@@ -58,6 +58,7 @@ def test_bundled_rules_can_be_turned_off(tmp_path):
     settings = load_settings(write(tmp_path, {"router": {"rules": [RECALL], "bundled_rules": False}}), environ={})
     assert [rule.name for rule in settings.router.rules] == ["product.recall-kx3"]
     assert load_settings(write(tmp_path, {"router": {"bundled_rules": False}}), environ={}).router.rules == []
+    assert load_settings(write(tmp_path, 'router: {bundled_rules: "off"}'), environ={}).router.rules == []
 
 
 def test_a_file_copied_from_the_example_keeps_every_bundled_rule():
@@ -71,6 +72,7 @@ def test_a_file_copied_from_the_example_keeps_every_bundled_rule():
     ({"router": {"rules": [{"name": "bad", "urgency": "high", "patterns": ["("]}]}},
      "router.rules.0.patterns: pattern '(' does not compile"),
     ({"router": {"rules": {"name": "not-a-list"}}}, "router.rules: Input should be a valid list"),
+    ({"router": {"bundled_rules": "maybe"}}, "router.bundled_rules: Input should be a valid boolean"),
     ({"router": {"rules": [RECALL, RECALL]}}, "rule names must be unique, repeated: ['product.recall-kx3']"),
     ({"router": {"thread_window": "fortnight"}}, "router.thread_window: not a duration: 'fortnight'"),
     ({"oncall": {"people": [{"id": "dana", "name": "Dana", "contact": {"pager": "x"}, "notify": [{"notify": "pager"}]}]}},
