@@ -26,10 +26,11 @@ SCREENED_STRINGS = 200  # of a JSON body's string values, in document order
 JSON_BYTES = 64 * 1024  # parsed for its strings; a longer JSON body is read as text
 HEADER_BYTES = 64 * 1024  # of a mail, searched for the end of its header block and its Subject
 
-Screen = Callable[[bytes, str], "str | None"]
+# (body, content type) -> the paging rule that names the payload, or None
+UrgentScreen = Callable[[bytes, str], "str | None"]
 
 
-def urgent_screen(settings: RouterSettings) -> Screen | None:
+def urgent_screen(settings: RouterSettings) -> UrgentScreen | None:
     """A function of (raw body, content type) naming the first paging rule whose keywords it holds, else
     None; None when no rule with keywords pages."""
     # Keywords only: an operator's regular expression has no word to look up first, and over a mail's first

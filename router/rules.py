@@ -109,9 +109,9 @@ _WORD = re.compile(r"\w+")
 
 
 def screen(keywords: list[str]) -> Screen | None:
-    """A keyword's longest whole word (a rarer word tells more texts apart), or, for a keyword that is one word
-    ending in a wildcard, that word's beginning; None when some keyword has no word before its first
-    wildcard ("*fire")."""
+    """For each keyword, its longest whole word (a rarer word tells more texts apart) with all its whole words
+    (the phrase that word stands for), or, for a keyword that is one word ending in a wildcard, that word's
+    beginning; None when some keyword has no word before its first wildcard ("*fire")."""
     phrases: dict[str, set[tuple[str, ...]]] = {}
     prefixes: set[str] = set()
     for keyword in keywords:
