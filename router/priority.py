@@ -6,25 +6,28 @@ keyword of a rule of a paging urgency (`router.page_urgencies`) is put ahead
 of them, so its page waits at most for the batches already being routed.
 
 This is a hint, not a decision: it reads the start of the raw payload before
-any parser (the strings of a JSON body; a mail's Subject and what follows its
-headers; else the bytes as text), and the worker still routes the message
-with every rule and the model. A hint missed (a keyword split by
-quoted-printable, say) costs only the message's place in line; one given
-wrongly costs only another's. What only the model finds urgent waits its turn.
+any parser (the strings of a JSON body; a mail's Subject and the start of its
+first text part, router/mail_peek.py; else the bytes as text), and the worker
+still routes the message with every rule and the model. A hint missed (a
+keyword past the first KiB, say) costs only the message's place in line; one
+given wrongly costs only another's. What only the model finds urgent waits its turn.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 
 from config.schema import RouterSettings
+from router.mail_peek import mail_words
 from router.rules import RuleSet
+
+log = logging.getLogger(__name__)
 
 SCREENED_CHARS = 1024  # of a payload's words: complaints say what is wrong near the start
 SCREENED_STRINGS = 200  # of a JSON body's string values, in document order
 JSON_BYTES = 64 * 1024  # parsed for its strings; a longer JSON body is read as text
-HEADER_BYTES = 64 * 1024  # of a mail, searched for the end of its header block and its Subject
 
 # (body, content type) -> the paging rule that names the payload, or None
 UrgentScreen = Callable[[bytes, str], "str | None"]
@@ -42,7 +45,11 @@ def urgent_screen(settings: RouterSettings) -> UrgentScreen | None:
     rules = RuleSet(paging)
 
     def first_rule(body: bytes, content_type: str) -> str | None:
-        hits = rules.hits(payload_text(body, content_type))
+        try:
+            hits = rules.hits(payload_text(body, content_type))
+        except Exception:  # a hint: a payload it cannot read waits its turn, and is never refused for it
+            log.warning("the urgent screen could not read a %s payload", content_type, exc_info=True)
+            return None
         return hits[0].rule.name if hits else None
 
     return first_rule
@@ -50,7 +57,7 @@ def urgent_screen(settings: RouterSettings) -> UrgentScreen | None:
 
 def payload_text(body: bytes, content_type: str) -> str:
     """The words of a raw payload, at most SCREENED_CHARS of them: a JSON body's string values (its \\u escapes
-    read), one per line; a mail's Subject and the start of what follows its headers; anything else, or JSON
+    read), one per line; a mail's Subject and the start of its first text part; anything else, or JSON
     that does not parse, the start of its bytes as UTF-8."""
     if "json" in content_type and len(body) <= JSON_BYTES:
         try:
@@ -58,23 +65,8 @@ def payload_text(body: bytes, content_type: str) -> str:
         except (ValueError, RecursionError):
             pass
     elif content_type == "message/rfc822":
-        return _mail_text(body)
+        return mail_words(body, SCREENED_CHARS)[:SCREENED_CHARS]
     return body[:SCREENED_CHARS * 4].decode("utf-8", "replace")[:SCREENED_CHARS]
-
-
-def _mail_text(body: bytes) -> str:
-    """Subject and body start of a raw mail, found with byte searches: a regex or the email parser would
-    cost more than the whole screen (encoded words and transfer encodings are left as they are)."""
-    head = body[:HEADER_BYTES]
-    end = min((found for found in (head.find(b"\n\n"), head.find(b"\r\n\r\n")) if found >= 0), default=len(head))
-    header = b"\n" + head[:end].lower()  # (header[i] is body[i - 1]; the first line is found like the others)
-    start = header.find(b"\nsubject:")
-    subject = b""
-    if start >= 0:
-        stop = header.find(b"\n", start + 1)
-        subject = body[start + len(b"subject:"):(stop if stop >= 0 else len(header)) - 1]
-    text = subject.strip() + b"\n" + body[end:end + SCREENED_CHARS * 4].lstrip()
-    return text.decode("utf-8", "replace")[:SCREENED_CHARS]
 
 
 def _strings(document: object) -> list[str]:

@@ -109,3 +109,86 @@ def test_a_mail_is_read_as_its_subject_and_the_start_of_its_body(mail, text):
 
 def test_keys_are_not_words():
     assert payload_text(b'{"fire": {"caught": ["smoke", 3, null]}, "n": "ok"}', "application/json") == "smoke\nok"
+
+
+def encoded_mail(text: str, transfer: str, charset: str = "utf-8", subject: str = "Meter reading",
+                 wrap: tuple[str, ...] = ()) -> bytes:
+    """A mail as a mail client writes it: its text in `transfer` encoding, inside the multiparts of `wrap`
+    (outermost first), each with a second part after the text."""
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+    from email import charset as charsets
+
+    part_charset = charsets.Charset(charset)
+    part_charset.body_encoding = {"base64": charsets.BASE64, "quoted-printable": charsets.QP}[transfer]
+    part = MIMEText(text, "plain", part_charset)
+    for subtype in reversed(wrap):
+        outer = MIMEMultipart(subtype)
+        outer.attach(part)
+        outer.attach(MIMEText("<p>see above</p>", "html"))
+        part = outer
+    part["Subject"] = subject
+    part["From"] = "Ann Example <ann@example.org>"
+    part["Message-ID"] = "<peek-1@example.org>"
+    return part.as_bytes().replace(b"\n", b"\r\n")  # as it arrives by SMTP
+
+
+LONG = "Hello, I am writing about the device you installed in our flat last week. " * 3
+
+
+@pytest.mark.parametrize("transfer", ["base64", "quoted-printable"])
+@pytest.mark.parametrize("wrap", [(), ("alternative",), ("mixed", "alternative")])
+def test_a_mail_body_in_a_transfer_encoding_is_decoded_inside_its_multiparts(screen, transfer, wrap):
+    mail = encoded_mail(LONG + "Hay una fuga de gás en la cocina.", transfer, wrap=wrap)
+    assert b"fuga de g" not in mail or b"fuga de g\xc3" not in mail  # found only by decoding
+    assert screen(mail, "message/rfc822") == "safety.hazard"
+    assert screen(encoded_mail(LONG, transfer, wrap=wrap), "message/rfc822") is None
+
+
+def test_a_mail_body_is_read_in_its_own_charset(screen):
+    mail = encoded_mail("Hay una fuga de gás en la cocina", "quoted-printable", charset="iso-8859-1")
+    assert b"=E1" in mail
+    assert screen(mail, "message/rfc822") == "safety.hazard"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "iso-8859-1"])
+def test_an_encoded_subject_is_decoded(screen, encoding):
+    from email.header import Header
+
+    subject = Header("Fuga de gás en el sótano", encoding).encode()
+    assert subject.startswith("=?")
+    assert screen(encoded_mail("Vengan pronto.", "base64", subject=subject), "message/rfc822") == "safety.hazard"
+
+
+@pytest.mark.parametrize("mail", [
+    b"Subject: =?utf-8?b?not base64 at all?=\r\n\r\ncaught fire",
+    b"Subject: =?no-such-charset?q?caught_fire?=\r\n\r\nhello",
+    b"Subject: x\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\nno boundary line follows, caught fire",
+    b"Subject: x\r\nContent-Type: text/plain; charset=no-such-charset\r\n\r\ncaught fire",
+    b"Subject: x\r\nContent-Type: text/plain; charset=base64\r\n\r\ncaught fire",  # a codec, not a charset
+    b"Subject: =?rot13?q?caught_fire?=\r\n\r\nhello",
+    b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\na part with no headers: caught fire\r\n--b--",
+    b"Subject: caught fire",  # a header block and nothing else
+])
+def test_malformed_mail_is_read_as_far_as_it_goes(screen, mail):
+    assert screen(mail, "message/rfc822") == "safety.fire"
+
+
+def test_a_body_that_is_not_what_its_encoding_says_is_read_without_error(screen):
+    for encoding in (b"base64", b"quoted-printable"):
+        mail = b"Subject: x\r\nContent-Transfer-Encoding: " + encoding + b"\r\n\r\n!!!! caught fire ==== =\xff=Z"
+        assert screen(mail, "message/rfc822") in (None, "safety.fire")
+
+
+def test_only_the_first_kib_of_a_mail_body_is_read(screen):
+    mail = encoded_mail("routine words " * 200 + "it caught fire", "base64")
+    assert screen(mail, "message/rfc822") is None
+
+
+def test_every_fixture_mail_cut_anywhere_is_read_without_error():
+    from router.mail_peek import mail_words
+
+    for path in sorted((FIXTURES / "email").glob("*.eml")):
+        mail = path.read_bytes()
+        for cut in range(0, len(mail), max(len(mail) // 40, 1)):
+            assert isinstance(mail_words(mail[:cut], SCREENED_CHARS), str), (path.name, cut)
