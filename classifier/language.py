@@ -53,7 +53,7 @@ def _model() -> fasttext.FastText._FastText:
 def language_of(prepared: Prepared) -> tuple[str, float] | None:
     """The ISO 639 code of the language the message's words are in and fastText's confidence (1.0 for text
     that is plainly English), or None when there are too few letters to tell or no language is likely enough."""
-    words = [token for token in prepared.tokens if token[:1].isalpha()]  # not <url>, #tags, numbers, marks
+    words = [token for token in prepared.written if token[:1].isalpha()]  # not <url>, #tags, numbers, marks
     if sum(map(len, words)) < MIN_LETTERS:
         return None
     markers = sum(map(ENGLISH_MARKERS.__contains__, words))

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from classifier.glossary import GLOSSARY
+
 MAX_CHARS = 6000
 
 _QUOTE_HEADER = re.compile(
@@ -41,13 +43,16 @@ NEGATION_SCOPE = 3
 class Prepared:
     """A message cut into tokens, with the negated ones marked and the quoted text set aside.
 
-    `tokens` are normalised word tokens (URLs, addresses, mentions and sums
-    replaced by class tokens such as <url>); `negated[i]` is True when token i lies in the
+    `written` are normalised word tokens (URLs, addresses, mentions and sums
+    replaced by class tokens such as <url>); `tokens` are the same with the
+    words of other languages the glossary knows read as English (what the
+    model sees: classifier/glossary.py); `negated[i]` is True when token i lies in the
     scope of a negator; `quoted` says whether quoted reply text was removed;
     `big_money` says whether a sum of 1,000 or more was named.
     """
 
     tokens: tuple[str, ...]
+    written: tuple[str, ...]
     negated: tuple[bool, ...]
     raw_words: tuple[str, ...]
     quoted: bool
@@ -128,11 +133,13 @@ def prepare(text: str, subject: str | None = None) -> Prepared:
     own, quoted = strip_quoted(text[: MAX_CHARS * 2])
     combined = f"{subject}\n{own}" if subject else own
     raw = _TOKEN.findall(combined[:MAX_CHARS])
-    tokens = [_normalise(token) for token in raw]
+    written = [_normalise(token) for token in raw]
+    tokens = [GLOSSARY.get(token, token) for token in written]
     big_money = any(_money_value(token) >= 1000 for token in raw if token[0] in "$£€")
     caps = sum(1 for token in raw if len(token) > 2 and token.isupper() and token.isalpha())
     return Prepared(
         tokens=tuple(tokens),
+        written=tuple(written),
         negated=tuple(_negation_marks(tokens)),
         raw_words=tuple(raw),
         quoted=quoted,

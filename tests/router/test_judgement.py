@@ -176,31 +176,32 @@ def test_unwanted_mail_in_another_language_is_a_regulatory_complaint(text):
     assert result.reasons[0].name == "regulatory.spam" and "regulatory" in result.categories
 
 
-ITALIAN_COMPLAINT = "Il mio pacco è arrivato in ritardo e la scatola era danneggiata. Voglio un rimborso."
+# Polish: a language neither the model nor its glossary (classifier/glossary.py) reads.
+POLISH_COMPLAINT = "Moja paczka przyszła spóźniona, a pudełko było uszkodzone. Chcę zwrotu pieniędzy."
 
 
 def test_a_complaint_in_a_language_the_model_does_not_read_gets_the_default_urgency_and_an_acknowledgment():
     decision_router = router()
-    result = decision_router.classify(message(ITALIAN_COMPLAINT))
-    assert (result.urgency, result.categories, result.unread_language) == ("normal", ("service",), "it")
+    result = decision_router.classify(message(POLISH_COMPLAINT))
+    assert (result.urgency, result.categories, result.unread_language) == ("normal", ("service",), "pl")
     assert result.reasons[0].name == "unread-language" and "default urgency normal" in result.reasons[0].detail
     assert "guard:language" in [reason.name for reason in result.reasons]
-    assert decision_router._should_acknowledge(message(ITALIAN_COMPLAINT), result)[0]
+    assert decision_router._should_acknowledge(message(POLISH_COMPLAINT), result)[0]
 
 
 def test_a_public_mention_in_such_a_language_keeps_the_models_low():
-    result = router().classify(message(ITALIAN_COMPLAINT, public=True))
-    assert (result.urgency, result.unread_language) == ("low", "it")
+    result = router().classify(message(POLISH_COMPLAINT, public=True))
+    assert (result.urgency, result.unread_language) == ("low", "pl")
     assert "unread-language" not in [reason.name for reason in result.reasons]
 
 
 def test_the_operators_rules_and_languages_still_decide():
-    rule = {"name": "legal.it", "urgency": "high", "categories": ["legal"], "keywords": ["avvocato"]}
-    result = router(rules=[rule]).classify(message(ITALIAN_COMPLAINT + " Il mio avvocato vi scriverà."))
+    rule = {"name": "legal.pl", "urgency": "high", "categories": ["legal"], "keywords": ["prawnik"]}
+    result = router(rules=[rule]).classify(message(POLISH_COMPLAINT + " Mój prawnik się z wami skontaktuje."))
     assert (result.urgency, result.categories) == ("high", ("legal",))
-    read = router(classifier={"languages": ["en", "it"]}).classify(message(ITALIAN_COMPLAINT))
+    read = router(classifier={"languages": ["en", "pl"]}).classify(message(POLISH_COMPLAINT))
     assert (read.urgency, read.unread_language) == ("low", None)
-    default_low = router(default_urgency="low").classify(message(ITALIAN_COMPLAINT))
+    default_low = router(default_urgency="low").classify(message(POLISH_COMPLAINT))
     assert (default_low.urgency, default_low.categories) == ("low", ())
 
 
