@@ -83,12 +83,13 @@ def _subject(raw: bytes) -> str:
 
 def _first_part(body: bytes, start: int) -> int | None:
     """Where the first part's header block begins: after the first boundary line ("--…") from `start`."""
-    found = body.find(b"--", start, start + HEADER_BYTES) if body.startswith(b"--", start) else -1
-    if found != start:
+    if body.startswith(b"--", start):
+        found = start
+    else:  # after a preamble, searched as far as a header block
         found = body.find(b"\n--", start, start + HEADER_BYTES)
-        found = found + 1 if found >= 0 else -1
-    if found < 0:
-        return None
+        if found < 0:
+            return None
+        found += 1
     line_end = body.find(b"\n", found, found + HEADER_BYTES)
     return line_end + 1 if line_end >= 0 else None
 
