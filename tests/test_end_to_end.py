@@ -90,24 +90,33 @@ def test_unanswered_escalation_runs_out_and_says_so(make_platform, receiver):
     assert len(receiver.on("/page/dana")) == 1
 
 
-def test_a_complaint_in_a_language_the_model_does_not_read_opens_a_case_and_is_acknowledged_in_it(make_platform, receiver):
+def test_complaints_in_other_languages_open_cases_and_are_acknowledged_in_theirs(make_platform, receiver):
     platform = make_platform(channels=callback(receiver.url), oncall=oncall(receiver.url))
     german = {"external_id": "e2e-de", "sender": {"handle": "jonas", "name": "Jonas Weber"},
               "text": "Meine Bestellung kam zu spät und der Karton war beschädigt. Ich will mein Geld zurück."}
+    polish = {"external_id": "e2e-pl", "sender": {"handle": "ola", "name": "Ola Nowak"},  # no glossary, no template
+              "text": "Moja paczka przyszła spóźniona, a pudełko było uszkodzone. Chcę zwrotu pieniędzy."}
     praise = {"external_id": "e2e-en", "sender": {"handle": "ann", "name": "Ann Smith"},
               "text": "Thank you so much, the staff were wonderful!"}
-    assert platform.post_message(german).status_code == platform.post_message(praise).status_code == 202
+    assert {platform.post_message(body).status_code for body in (german, polish, praise)} == {202}
     platform.work()
 
     cases = platform.http.get(f"{platform.url}/api/cases").json()["cases"]
     by_sender = {case["contact"]["name"]: case for case in cases}
-    assert (by_sender["Jonas Weber"]["urgency"], by_sender["Jonas Weber"]["categories"]) == ("normal", ["service"])
-    detail = platform.http.get(f"{platform.url}/api/cases/{by_sender['Jonas Weber']['id']}").json()
-    names = [reason["name"] for reason in detail["reasons"]]
+    details = {name: platform.http.get(f"{platform.url}/api/cases/{by_sender[name]['id']}").json()
+               for name in ("Jonas Weber", "Ola Nowak")}
+    for name in details:
+        assert (by_sender[name]["urgency"], by_sender[name]["categories"]) == ("normal", ["service"])
+    # German is read through the model's glossary; Polish is not read, and gets the default urgency and why.
+    assert details["Jonas Weber"]["reasons"][0]["name"] == "model:case"
+    names = [reason["name"] for reason in details["Ola Nowak"]["reasons"]]
     assert names[0] == "unread-language" and "guard:language" in names
-    assert [message["language"] for message in detail["messages"]] == ["de"]
-    acks = [Webhook(WEBHOOK_SECRET).verify(ack.body, ack.headers) for ack in receiver.on("/ack")]
-    assert [ack["data"]["case_ref"] for ack in acks] == [f"FD-{by_sender['Jonas Weber']['id']:06d}"]
-    assert acks[0]["data"]["subject"].startswith("Wir haben Ihre Nachricht erhalten")  # in the sender's language
-    assert acks[0]["data"]["text"].startswith("Guten Tag Jonas Weber,")
+    assert [[message["language"] for message in detail["messages"]] for detail in details.values()] == [["de"], ["pl"]]
+    acks = {ack["data"]["case_ref"]: ack["data"]
+            for ack in (Webhook(WEBHOOK_SECRET).verify(ack.body, ack.headers) for ack in receiver.on("/ack"))}
+    assert sorted(acks) == sorted(f"FD-{by_sender[name]['id']:06d}" for name in details)
+    german_ack = acks[f"FD-{by_sender['Jonas Weber']['id']:06d}"]
+    assert german_ack["subject"].startswith("Wir haben Ihre Nachricht erhalten")  # in the sender's language
+    assert german_ack["text"].startswith("Guten Tag Jonas Weber,")
+    assert acks[f"FD-{by_sender['Ola Nowak']['id']:06d}"]["text"].startswith("Hello Ola Nowak")  # no Polish template
     assert receiver.on("/page/dana") == []
