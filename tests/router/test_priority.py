@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+from email import charset as charsets
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from pathlib import Path
 
 import pytest
 
 from config.schema import RouterSettings
 from frontdesk.settings import load_settings
+from router.mail_peek import mail_words
 from router.priority import JSON_BYTES, SCREENED_CHARS, payload_text, urgent_screen
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -115,10 +120,6 @@ def encoded_mail(text: str, transfer: str, charset: str = "utf-8", subject: str 
                  wrap: tuple[str, ...] = ()) -> bytes:
     """A mail as a mail client writes it: its text in `transfer` encoding, inside the multiparts of `wrap`
     (outermost first), each with a second part after the text."""
-    from email.mime.multipart import MIMEMultipart
-    from email.mime.text import MIMEText
-    from email import charset as charsets
-
     part_charset = charsets.Charset(charset)
     part_charset.body_encoding = {"base64": charsets.BASE64, "quoted-printable": charsets.QP}[transfer]
     part = MIMEText(text, "plain", part_charset)
@@ -140,7 +141,7 @@ LONG = "Hello, I am writing about the device you installed in our flat last week
 @pytest.mark.parametrize("wrap", [(), ("alternative",), ("mixed", "alternative")])
 def test_a_mail_body_in_a_transfer_encoding_is_decoded_inside_its_multiparts(screen, transfer, wrap):
     mail = encoded_mail(LONG + "Hay una fuga de gás en la cocina.", transfer, wrap=wrap)
-    assert b"fuga de g" not in mail or b"fuga de g\xc3" not in mail  # found only by decoding
+    assert "fuga de gás" not in mail.decode("utf-8", "replace")  # found only by decoding
     assert screen(mail, "message/rfc822") == "safety.hazard"
     assert screen(encoded_mail(LONG, transfer, wrap=wrap), "message/rfc822") is None
 
@@ -153,8 +154,6 @@ def test_a_mail_body_is_read_in_its_own_charset(screen):
 
 @pytest.mark.parametrize("encoding", ["utf-8", "iso-8859-1"])
 def test_an_encoded_subject_is_decoded(screen, encoding):
-    from email.header import Header
-
     subject = Header("Fuga de gás en el sótano", encoding).encode()
     assert subject.startswith("=?")
     assert screen(encoded_mail("Vengan pronto.", "base64", subject=subject), "message/rfc822") == "safety.hazard"
@@ -186,8 +185,6 @@ def test_only_the_first_kib_of_a_mail_body_is_read(screen):
 
 
 def test_every_fixture_mail_cut_anywhere_is_read_without_error():
-    from router.mail_peek import mail_words
-
     for path in sorted((FIXTURES / "email").glob("*.eml")):
         mail = path.read_bytes()
         for cut in range(0, len(mail), max(len(mail) // 40, 1)):
