@@ -18,16 +18,17 @@ false friends.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # english: the words of the six languages read as it (inflected forms listed; accents also matched without)
 _ENTRIES = """
 fire: feuer brände brennt brannte gebrannt fuego incendio incendios incendie incendies feu incendi fiamme
       fogo incêndio incêndios vuur
-flames: flammen flammes fiamme chamas vlammen
+flames: flammen flammes chamas vlammen
 burning: brennend ardiendo quemando brûle brucia bruciando queimando
 burned: verbrannt quemado quemada quemados quemó brûlé brûlée bruciato bruciata queimado queimou verbrand
-smoke: rauch humo fumée fumo fumaça fumaça
+smoke: rauch humo fumée fumo fumaça
 explosion: explosion explosión explosiones esplosione esplosioni explosão explosões ontploffing
 exploded: explodiert explotó explosó explosé esploso esplosa explodiu ontploft
 gas: gaz gasleck gasgeruch gasolina
@@ -44,17 +45,17 @@ trapped: eingeschlossen atrapado atrapada atrapados piégé piégés intrappolat
       bloccati opgesloten
 injured: verletzt verletzte verletzten herido herida heridos heridas blessé blessée ferito ferita
       feriti ferite ferido ferida feridos gewond gewonden
-injury: verletzung verletzungen lesión lesiones blessure blessures ferita lesão lesões letsel
+injury: verletzung verletzungen lesión lesiones blessure blessures lesão lesões letsel
 dead: tote toten muerto muerta muertos muertas mort morte morts mortes morto morti mortos dood doden
 died: starb gestorben murió fallecido fallecida fallecidos décédé décédée deceduto deceduti morreu
       overleden
 killed: getötet asesinado asesinados tué tués ucciso uccisi matou gedood
 victims: opfer víctima víctimas victime victimes vittima vittime vítima vítimas slachtoffer slachtoffers
 missing: vermisst vermisste desaparecido desaparecida desaparecidos disparu disparus dispersi disperso
-      desaparecidos vermist
+      vermist
 survivors: überlebende sobrevivientes survivants sopravvissuti sobreviventes overlevenden
 rescue: rettung rescate sauvetage soccorso soccorsi salvataggio resgate
-evacuated: evakuiert evacuado evacuados evacuados évacué évacués evacuato evacuati evacuados geëvacueerd
+evacuated: evakuiert evacuado evacuados évacué évacués evacuato evacuati geëvacueerd
 evacuation: evakuierung evacuación évacuation evacuazione evacuação evacuatie
 emergency: notfall notruf emergencia urgencia urgence emergenza emergência noodgeval
 danger: gefahr peligro danger pericolo perigo gevaar
@@ -66,7 +67,7 @@ firefighters: feuerwehr bomberos pompiers vigili bombeiros brandweer
 police: polizei policía policia polizia politie
 shock: stromschlag descarga fulminato choque schok
 poisoning: vergiftung intoxicación intossicazione intoxicação vergiftiging
-poisoned: vergiftet intoxicado envenenado intoxiqué avvelenato intossicato envenenado vergiftigd
+poisoned: vergiftet intoxicado envenenado intoxiqué avvelenato intossicato vergiftigd
 sick: krank enfermo enferma malade malato malata doente ziek
 blood: blut sangre sangue bloed
 child: niños hijo hija enfant enfants bambino bambina bambini criança crianças
@@ -75,36 +76,36 @@ damage: schaden schäden daño daños dégâts dommages danni dano danos schade
 damaged: beschädigt dañado dañada endommagé abîmé abîmée danneggiato danneggiata danificado beschadigd
 destroyed: zerstört destruido destruida destruidas détruit détruite distrutto distrutta distrutte
       destruído vernietigd verwoest
-homes: häuser viviendas casas maisons casas huizen woningen
+homes: häuser viviendas casas maisons huizen woningen
 help: hilfe ayuda aiuto ajuda hulp socorro
 urgent: dringend urgente urgentes
 threat: drohung amenaza minaccia ameaça dreiging
 broken: kaputt defekt roto rotos cassé cassée rotto rotta guasto quebrado quebrada stuk kapot
 late: verspätet verspätung retraso retrasado tardi ritardo atraso atrasado vertraagd
 never: nie niemals nunca jamás jamais mai nooit
-refund: rückerstattung erstattung reembolso devolución remboursement remboursé rembourser rimborso reembolso terugbetaling
-charged: abgebucht cobrado cobraron débité addebitato cobrado afgeschreven
+refund: rückerstattung erstattung reembolso devolución remboursement remboursé rembourser rimborso terugbetaling
+charged: abgebucht cobrado cobraron débité addebitato afgeschreven
 money: geld dinero soldi dinheiro
 bill: rechnung factura facture bolletta fattura fatura rekening
-complaint: beschwerde reklamation queja reclamación plainte reclamo reclamo reclamação klacht
+complaint: beschwerde reklamation queja reclamación plainte reclamo reclamação klacht
 lawyer: anwalt rechtsanwalt abogado avocat avvocato advogado advocaat
 court: gericht tribunale rechtbank
 fraud: betrug fraude frode oplichting
 stolen: gestohlen robado robada rubato rubata roubado gestolen
 data: daten datos données dati dados gegevens
 password: passwort kennwort contraseña password senha wachtwoord
-hacked: gehackt hackeado hackerato hackeado gehackt
+hacked: gehackt hackeado hackerato
 harassment: belästigung acoso harcèlement molestie assédio intimidatie
-racist: rassistisch racista raciste razzista racista racistisch
+racist: rassistisch racista raciste razzista racistisch
 threatened: bedroht amenazado amenazada minacciato ameaçado bedreigd
 thanks: danke gracias merci grazie obrigado obrigada bedankt
-thank: danken agradecer remercier ringraziare agradecer bedanken
+thank: danken agradecer remercier ringraziare bedanken
 great: fantastico ótimo geweldig
 love: liebe encanta adoro
 prayers: gebete oraciones prières preghiere orações gebeden
 pray: beten rezar rezamos prier pregare preghiamo orar
 donate: spenden donar donad donare doneer
-donations: spenden donaciones donazioni doações donaties
+donations: donaciones donazioni doações donaties
 not: nicht non pas não niet
 no: kein keine keinen keiner ningún ninguna aucun aucune nessun nessuna nenhum nenhuma geen
 nobody: niemand nadie nessuno ninguém
@@ -120,7 +121,7 @@ def _fold(word: str) -> str:
 
 def _glossary() -> dict[str, str]:
     table: dict[str, str] = {}
-    for entry in _ENTRIES.replace("\n      ", " ").strip().split("\n"):  # (a continuation line is indented)
+    for entry in re.split(r"\n(?=\S)", _ENTRIES.strip()):  # an indented line continues the entry above
         english, _, words = entry.partition(":")
         for word in words.split():
             for form in (word, _fold(word)):

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import redis
 from sqlalchemy import select
@@ -31,6 +31,9 @@ from frontdesk.models import utcnow
 from frontdesk.queue import INTAKE_BUFFER
 from frontdesk.store.tables import RawPayload
 
+if TYPE_CHECKING:
+    from router.priority import UrgentScreen
+
 log = logging.getLogger(__name__)
 
 
@@ -45,7 +48,7 @@ class Intake:
     """Durable intake shared by every channel of one server process."""
 
     def __init__(self, sessions: sessionmaker[Session], connection: redis.Redis, metrics: Metrics, max_batch: int = 500,
-                 urgent: Callable[[bytes, str], str | None] | None = None):
+                 urgent: UrgentScreen | None = None):
         """`urgent(body, content_type)` names the paging rule that puts a payload ahead of the backlog, if any."""
         self.sessions = sessions
         self.redis = connection
