@@ -32,7 +32,7 @@ def setup_logging(level: str) -> None:
     logging.basicConfig(level=getattr(logging, level), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s")
     for noisy in ("rq.worker", "rq.scheduler", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, getattr(logging, level)))
     from frontdesk.privacy.logs import install_log_redaction
 
     install_log_redaction()
@@ -70,9 +70,11 @@ def run(config_path, host, port, smtp_port) -> None:
     from frontdesk.platform import ensure_api_token, run_platform
 
     settings = load(config_path, **server_overrides(port, smtp_port, host))
+    had_token = bool(os.environ.get("FRONTDESK_API_TOKEN"))
     token = ensure_api_token(settings.data_dir, os.environ)
-    if token:
+    if not had_token:  # the API client reads its token from the environment, now saved or made: read it again
         settings = load(config_path, **server_overrides(port, smtp_port, host))
+    if token:
         click.echo(f"API token (saved in {settings.data_dir / 'api-token'}, shown once): {token}", err=True)
     setup_logging(settings.log_level)
     click.echo(f"Frontdesk on http://{settings.http.host}:{settings.http.port}  (Ctrl-C stops)", err=True)

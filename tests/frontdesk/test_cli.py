@@ -75,6 +75,29 @@ def test_run_on_embedded_defaults_takes_a_message_to_a_case_and_stops_cleanly(tm
     assert set(rows[0]) == {"id", "status", "urgency", "categories", "channel", "contact", "message_count"}
 
 
+def test_run_again_on_the_same_data_takes_the_saved_token(tmp_path):
+    """The second start finds the token the first one saved: the API takes it, and it is not shown again."""
+    environ = clean_environ(tmp_path)
+    outputs = []
+    for attempt in ("first", "second"):
+        port = free_port()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "frontdesk", "run", "--port", str(port), "--smtp-port", str(free_port())],
+            env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tmp_path)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_healthy(url, process)
+            headers = {"Authorization": f"Bearer {(tmp_path / 'var' / 'api-token').read_text().strip()}"}
+            body = {"external_id": f"again-{attempt}", "sender": {"handle": "zoe"}, "text": "Still no refund."}
+            assert requests.post(f"{url}/api/messages", json=body, headers=headers, timeout=10).status_code == 202
+            assert requests.post(f"{url}/api/messages", json=body, timeout=10).status_code == 401
+        finally:
+            process.send_signal(signal.SIGINT)
+            outputs.append(process.communicate(timeout=60)[0].decode())
+        assert process.returncode == 0, outputs[-1]
+    assert "API token (saved in" in outputs[0] and "API token" not in outputs[1]
+
+
 def test_a_configured_redis_that_may_evict_is_refused(tmp_path, redis_url):
     import redis as redis_client
 
