@@ -33,6 +33,10 @@ def run_worker(settings: Settings, redis_url: str, *, burst: bool = False, name:
     periodic.start()
     try:
         worker = SimpleWorker(list(QUEUE_ORDER), connection=connection, name=name)
-        worker.work(with_scheduler=True, burst=burst, logging_level=settings.log_level)
+        log.info("worker %s: listening on %s, with the scheduler", worker.name, ", ".join(QUEUE_ORDER))
+        # RQ logs four lines at INFO for every job (and a drain runs many times a second under load); left at
+        # the level `frontdesk` gave its loggers, it speaks up for warnings and failures, and at DEBUG for all.
+        worker.work(with_scheduler=True, burst=burst,
+                    logging_level="DEBUG" if settings.log_level == "DEBUG" else None)
     finally:
         periodic.stop()

@@ -79,7 +79,7 @@ class EmailAdapter:
             check_headers(split_header_block(body, limits), limits)
             store_attachments(parse_bounded(body, limits, Deadline(limits.max_seconds)), self.vault)
         except (MalformedPayloadError, OSError, ValueError, KeyringError) as error:
-            log.warning("email: attachments not stored (the raw message keeps them): %s", type(error).__name__)
+            log.warning("email channel: attachments not stored (the raw message keeps them): %s", type(error).__name__)
 
     @staticmethod
     def parse(raw: RawInbound) -> Message:
@@ -128,4 +128,4 @@ class EmailAdapter:
 
 def _log_death(task: asyncio.Task) -> None:
     if not task.cancelled() and task.exception() is not None:
-        log.error("email: %s stopped: %r", task.get_name(), task.exception(), exc_info=task.exception())
+        log.error("email channel: %s stopped: %r", task.get_name(), task.exception(), exc_info=task.exception())

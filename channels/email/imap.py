@@ -73,7 +73,7 @@ async def poll_mailbox(mailbox: ImapMailboxSettings, context: ChannelContext, ac
             except RETRYABLE as error:
                 failures += 1
                 delay = min(mailbox.max_backoff.total_seconds(), 0.5 * 2 ** min(failures, 16))
-                log.warning("email: mailbox %s: %s; reconnecting in %.1fs", mailbox.name, type(error).__name__, delay)
+                log.warning("email channel: mailbox %s: %s; reconnecting in %.1fs", mailbox.name, type(error).__name__, delay)
                 await asyncio.sleep(delay * random.uniform(0.5, 1.0))
             finally:
                 if held:

@@ -67,7 +67,7 @@ class IntakeHandler:
                     "peer": str(session.peer[0]) if session.peer else ""}
             accepted = await self.accept_mail(body, envelope.rcpt_tos, meta)
         except Exception as error:  # whatever broke behind us, the sender must keep the mail and retry
-            log.warning("email: intake failed, answered 451: %s", type(error).__name__)
+            log.warning("email channel: intake failed, answered 451: %s", type(error).__name__)
             return TEMPFAIL
         return f"250 2.0.0 Queued as {accepted.message_id}"
 
@@ -133,5 +133,5 @@ async def start_listener(settings: EmailChannelSettings, accept_mail: AcceptMail
         )
 
     server = await asyncio.get_running_loop().create_server(factory, smtp.host, smtp.port)
-    log.info("email: SMTP listener on %s:%s", smtp.host, server.sockets[0].getsockname()[1])
+    log.info("email channel: SMTP listener on %s:%s", smtp.host, server.sockets[0].getsockname()[1])
     return server

@@ -49,7 +49,7 @@ def create_app(services: Services) -> web.Application:
     for slug, adapter in services.adapters.items():
         if isinstance(adapter, HttpChannel):
             app.router.add_routes(adapter.routes(services.intake.accept))
-            log.info("channel %s: routes mounted", slug)
+            log.info("%s channel: routes mounted", slug)
     return app
 
 

@@ -9,8 +9,10 @@ normal traffic: jobs carry ids, never personal data.
 
 from __future__ import annotations
 
+import ast
 import io
 import logging
+from pathlib import Path
 
 import pytest
 from rq import Queue, SimpleWorker
@@ -20,7 +22,7 @@ from rq.registry import (
     StartedJobRegistry,
 )
 
-from frontdesk.privacy.logs import install_log_redaction, redact, remove_log_redaction
+from frontdesk.privacy.logs import CONTENT_FIELD, install_log_redaction, redact, remove_log_redaction
 from frontdesk.privacy.redis_scrub import job_text
 from frontdesk.queue import QUEUE_ORDER
 from tests.privacy.canary import EMAIL, Fakes, redis_dump, send_everywhere, traces
@@ -57,6 +59,37 @@ def captured():
     remove_log_redaction()
     root.removeHandler(handler)
     root.setLevel(level)
+
+
+LOG_CALLS = {"debug", "info", "warning", "error", "exception", "critical"}
+OWN_PACKAGES = ("frontdesk", "channels", "router", "classifier", "outbound", "workers", "config")
+
+
+def own_log_formats():
+    """(file, line, format) of every literal format string our code hands a logger."""
+    root = Path(__file__).resolve().parents[2]
+    for package in OWN_PACKAGES:
+        for path in sorted((root / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in LOG_CALLS
+                        and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                    yield path.relative_to(root), node.lineno, node.args[0].value
+
+
+def test_our_own_log_lines_keep_their_words():
+    """A fixed word after "email:" or "name=" in our own format string would be redacted as if it were content
+    ("email: mailbox INBOX: …" lost "mailbox"): only a placeholder may stand where redaction looks for content."""
+    eaten = [(str(path), line, match.group(0)) for path, line, text in own_log_formats()
+             for match in CONTENT_FIELD.finditer(text) if not match.group("value").lstrip("\"'").startswith("%")]
+    assert eaten == []
+
+
+def test_the_mount_lines_name_their_channels(captured, make_platform):
+    make_platform()
+    mounted = [line for line in captured.getvalue().splitlines() if "routes mounted" in line]
+    assert any(line.endswith("frontdesk.web.app: email channel: routes mounted") for line in mounted)
+    assert any(line.endswith("frontdesk.web.app: api channel: routes mounted") for line in mounted)
+    assert not [line for line in mounted if "<redacted>" in line]
 
 
 def test_a_subject_cannot_forge_a_log_line_and_tracebacks_are_redacted(captured):
