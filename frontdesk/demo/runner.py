@@ -76,13 +76,17 @@ def run_demo(url: str, token: str | None, timeout: float, console: Console | Non
         session = requests.Session()
         session.headers["Authorization"] = f"Bearer {token}"
         tally = Tally()
-        post_all(session, url, tally, console)
-        wait_for_cases(session, url, tally, timeout)
-        if receiver is not None:
-            tally.acknowledged_by_demo = acknowledge_first_page(session, url, receiver, timeout)
-            wait_for(lambda: len(receiver.on("/ack")) >= expected_acks(tally), timeout)
-            tally.escalated = wait_for(lambda: escalated(receiver, tally.acknowledged_by_demo), timeout)
-        refresh(session, url, tally)
+        try:
+            post_all(session, url, tally, console)
+            wait_for_cases(session, url, tally, timeout)
+            if receiver is not None:
+                tally.acknowledged_by_demo = acknowledge_first_page(session, url, receiver, timeout)
+                wait_for(lambda: len(receiver.on("/ack")) >= expected_acks(tally), timeout)
+                tally.escalated = wait_for(lambda: escalated(receiver, tally.acknowledged_by_demo), timeout)
+            refresh(session, url, tally)
+        except requests.RequestException as error:
+            status = refused(error, url, tally, console)
+            return status
         status = report(tally, receiver, console)
         return status
     finally:
@@ -91,6 +95,18 @@ def run_demo(url: str, token: str | None, timeout: float, console: Console | Non
             if status != 0:
                 console.print(f"The embedded platform's log is kept in {embedded.directory / 'platform.log'}")
         loop.close()
+
+
+def refused(error: requests.RequestException, url: str, tally: Tally, console: Console) -> int:
+    """Say why the platform at `url` stopped the demo; the exit status (2: the token, 1: anything else)."""
+    answer = error.response.status_code if error.response is not None else None
+    if answer in (401, 403):
+        console.print(f"[red]The platform at {url} refused the API token ({answer}): pass --token or set "
+                      "FRONTDESK_API_TOKEN (`frontdesk run` saves its token in var/api-token)[/]")
+        return 2
+    why = f"answered {answer}" if answer is not None else f"stopped answering ({type(error).__name__})"
+    console.print(f"[red]The platform at {url} {why} after {tally.posted} of the demo's messages[/]")
+    return 1
 
 
 def post_all(session: requests.Session, url: str, tally: Tally, console: Console) -> None:

@@ -39,3 +39,4 @@ def test_the_demo_shows_every_acknowledgment_and_each_unanswered_page_escalating
     # page within the 4 s acknowledgment timeout, as it should) the case the demo acknowledged.
     pages = int(summary_value(output, "pages sent"))
     assert paged * len(ON_CALL) - (len(ON_CALL) - 1) <= pages <= paged * len(ON_CALL)
+
