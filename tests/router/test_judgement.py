@@ -148,6 +148,15 @@ def test_the_default_rules_name_their_words_in_six_more_languages(rule, text):
     assert result.urgency in load_settings(environ={}).router.page_urgencies
 
 
+@pytest.mark.parametrize("text", ["Strong gas smell in the flat since your engineer left",
+                                  "I can smell gas in the kitchen after the hob was fitted",
+                                  "The new boiler is leaking gas",
+                                  "It smells of gas near the meter you replaced"])
+def test_the_default_rules_know_how_people_say_they_smell_gas(text):
+    result = default_router().classify(message(text))
+    assert (result.reasons[0].name, result.urgency) == ("safety.hazard", "critical")
+
+
 @pytest.mark.parametrize("text", ["L'avocat était pourri et le pain rassis",  # the avocado, not a lawyer
                                   "J'ai attendu au feu rouge devant votre magasin pendant dix minutes",
                                   "La salsa se cocina a fuego lento, pero la mía llegó fría",
