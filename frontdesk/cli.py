@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -36,6 +37,14 @@ def setup_logging(level: str) -> None:
     from frontdesk.privacy.logs import install_log_redaction
 
     install_log_redaction()
+
+
+def address_in_use(error: OSError) -> Exception:
+    """A port another process holds, said in one line; any other OS error is raised as it is."""
+    if error.errno != errno.EADDRINUSE:
+        return error
+    return click.ClickException(f"{error}: is another Frontdesk running? Stop it, or choose other ports with "
+                                "--port and --smtp-port")
 
 
 def server_overrides(port: int | None, smtp_port: int | None, host: str | None) -> dict:
@@ -82,6 +91,8 @@ def run(config_path, host, port, smtp_port) -> None:
         run_platform(settings, config_path, settings.http.host, settings.http.port)
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
+    except OSError as error:
+        raise address_in_use(error) from None
 
 
 @main.command()
@@ -102,7 +113,10 @@ def serve(config_path, host, port, smtp_port) -> None:
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
     heap.settle()
-    asyncio.run(serve_forever(services, settings.http.host, settings.http.port))
+    try:
+        asyncio.run(serve_forever(services, settings.http.host, settings.http.port))
+    except OSError as error:
+        raise address_in_use(error) from None
 
 
 @main.command()

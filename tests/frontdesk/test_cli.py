@@ -98,6 +98,23 @@ def test_run_again_on_the_same_data_takes_the_saved_token(tmp_path):
     assert "API token (saved in" in outputs[0] and "API token" not in outputs[1]
 
 
+def test_run_on_a_port_already_taken_says_so_and_leaves_nothing_running(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "frontdesk", "run", "--port", str(port), "--smtp-port", str(free_port())],
+            env=clean_environ(tmp_path), capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert f"('127.0.0.1', {port}): address already in use: is another Frontdesk running?" in done.stderr
+    assert "Traceback" not in done.stderr
+    leftovers = subprocess.run(["pgrep", "-f", str(tmp_path / "var")], capture_output=True, text=True)
+    assert leftovers.stdout.strip() == "", "the embedded redis-server outlived the failed start"
+
+
 def test_a_configured_redis_that_may_evict_is_refused(tmp_path, redis_url):
     import redis as redis_client
 
