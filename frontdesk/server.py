@@ -60,8 +60,9 @@ async def serve_forever(services: Services, host: str, port: int, on_ready=None,
     await site.start()
     port = runner.addresses[0][1] if runner.addresses else port
     log.info("HTTP on http://%s:%s", host, port)
-    tasks = [asyncio.create_task(adapter.run(services.intake.accept), name=f"channel:{slug}")
-             for slug, adapter in services.adapters.items()]
+    tasks = {asyncio.create_task(adapter.run(services.intake.accept), name=f"channel:{slug}"): slug
+             for slug, adapter in services.adapters.items()}
+    services.channels.update(dict.fromkeys(services.adapters, "running"))
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -72,7 +73,7 @@ async def serve_forever(services: Services, host: str, port: int, on_ready=None,
     if on_ready is not None:
         on_ready(port)
     try:
-        await _wait_stop_or_crash(stop, tasks)
+        await _wait_stop_or_crash(stop, tasks, services.channels)
     finally:
         for task in tasks:
             task.cancel()
@@ -81,12 +82,14 @@ async def serve_forever(services: Services, host: str, port: int, on_ready=None,
         services.metrics.flush()
 
 
-async def _wait_stop_or_crash(stop: asyncio.Event, tasks: list[asyncio.Task]) -> None:
-    """Wait for `stop`; a channel task that dies is logged and the others go on."""
+async def _wait_stop_or_crash(stop: asyncio.Event, tasks: dict[asyncio.Task, str], states: dict[str, str]) -> None:
+    """Wait for `stop`; a channel task that dies is logged, shown in /healthz (`states`), and the others go on."""
     stopper = asyncio.create_task(stop.wait())
     pending = {stopper, *tasks}
     while stopper in pending:
         done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
         for task in done - {stopper}:
-            if not task.cancelled() and task.exception() is not None:
-                log.error("%s stopped: %r; the other channels go on", task.get_name(), task.exception())
+            error = None if task.cancelled() else task.exception()
+            states[tasks[task]] = f"stopped: {error!r}" if error is not None else "stopped"
+            if error is not None:
+                log.error("%s stopped: %r; the other channels go on", task.get_name(), error)

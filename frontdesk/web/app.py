@@ -35,6 +35,7 @@ class Services:
     intake: Intake
     metrics: Metrics
     adapters: dict = field(default_factory=dict)
+    channels: dict[str, str] = field(default_factory=dict)  # slug -> "running" or "stopped: why" (serve_forever)
 
 
 def create_app(services: Services) -> web.Application:
@@ -54,11 +55,14 @@ def create_app(services: Services) -> web.Application:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """Redis, database and queue depths; 503 when either store is unreachable."""
+    """Redis, database, queue depths and the channels' transports; 503 when either store is unreachable (this
+    process can take no message), "degraded" with 200 when a channel stopped (the others still take theirs)."""
     services: Services = request.app[SERVICES]
     report = await asyncio.to_thread(_health, services)
-    healthy = report["redis"] == "ok" and report["database"] == "ok"
-    return web.json_response({"status": "ok" if healthy else "degraded", **report}, status=200 if healthy else 503)
+    stores = report["redis"] == "ok" and report["database"] == "ok"
+    channels = all(state == "running" for state in report["channels"].values())
+    return web.json_response({"status": "ok" if stores and channels else "degraded", **report},
+                             status=200 if stores else 503)
 
 
 def _health(services: Services) -> dict:
@@ -75,6 +79,7 @@ def _health(services: Services) -> dict:
         report["database"] = "ok"
     except Exception as error:  # any driver error means "not healthy", and says which
         report["database"] = f"unavailable: {type(error).__name__}"
+    report["channels"] = dict(services.channels)
     return report
 
 

@@ -65,15 +65,22 @@ LOG_CALLS = {"debug", "info", "warning", "error", "exception", "critical"}
 OWN_PACKAGES = ("frontdesk", "channels", "router", "classifier", "outbound", "workers", "config")
 
 
+def logged_format(node: ast.AST) -> str | None:
+    """The literal format string of a `<logger>.<level>("…", …)` call, else None."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in LOG_CALLS):
+        return None
+    first = node.args[0] if node.args else None
+    return first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
+
+
 def own_log_formats():
     """(file, line, format) of every literal format string our code hands a logger."""
     root = Path(__file__).resolve().parents[2]
     for package in OWN_PACKAGES:
         for path in sorted((root / package).rglob("*.py")):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in LOG_CALLS
-                        and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
-                    yield path.relative_to(root), node.lineno, node.args[0].value
+                if (text := logged_format(node)) is not None:
+                    yield path.relative_to(root), node.lineno, text
 
 
 def test_our_own_log_lines_keep_their_words():
