@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from frontdesk import heap
-from frontdesk.errors import ConfigError
+from frontdesk.errors import AlreadyRunningError, ConfigError
 
 CONFIG_OPTION = click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
                              envvar="FRONTDESK_CONFIG", help="YAML settings file (default: built-in defaults).")
@@ -89,7 +89,7 @@ def run(config_path, host, port, smtp_port) -> None:
     click.echo(f"Frontdesk on http://{settings.http.host}:{settings.http.port}  (Ctrl-C stops)", err=True)
     try:
         run_platform(settings, config_path, settings.http.host, settings.http.port)
-    except ConfigError as error:
+    except (ConfigError, AlreadyRunningError) as error:
         raise click.ClickException(str(error)) from None
     except OSError as error:
         raise address_in_use(error) from None

@@ -31,3 +31,7 @@ class IntakeUnavailableError(FrontdeskError):
 
 class ConfigError(FrontdeskError):
     """The configuration cannot be used; the message names the field and value."""
+
+
+class AlreadyRunningError(FrontdeskError):
+    """Another `frontdesk run` holds the data directory."""

@@ -4,11 +4,17 @@ The parent starts a private Redis when none is configured, migrates the
 store, starts worker processes as children (restarting any that die), and
 serves HTTP and the channel transports itself. Ctrl-C or SIGTERM stops the
 workers (each finishes its job), then the server, then Redis.
+
+One run per data directory: the parent holds `run.lock` in it for its life
+(released by the kernel however the process ends). If the parent is killed
+outright, its workers notice within a second and stop (FRONTDESK_RUN_PID),
+and the next run stops the Redis it left behind (frontdesk/redis_server.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
 import os
 import secrets
@@ -19,10 +25,13 @@ from pathlib import Path
 
 from config.schema import Settings
 from frontdesk import heap
+from frontdesk.errors import AlreadyRunningError
 from frontdesk.redis_server import EmbeddedRedis
 
 log = logging.getLogger(__name__)
 TOKEN_FILE = "api-token"
+LOCK_FILE = "run.lock"
+PARENT_ENV = "FRONTDESK_RUN_PID"  # tells a worker which process started it, to stop when that one is gone
 
 
 def ensure_api_token(data_dir: Path, environ: dict) -> str | None:
@@ -43,6 +52,27 @@ def ensure_api_token(data_dir: Path, environ: dict) -> str | None:
         handle.write(token + "\n")
     environ["FRONTDESK_API_TOKEN"] = token
     return token
+
+
+def hold_run_lock(data_dir: Path):
+    """Lock the data directory for this run (an open file the caller keeps); AlreadyRunningError if another
+    run holds it."""
+    path = Path(data_dir) / LOCK_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown"
+        handle.close()
+        raise AlreadyRunningError(f"another `frontdesk run` (pid {holder}) is using {Path(data_dir).resolve()}; "
+                                  "stop it first, or give this one its own data_dir") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
 
 
 class WorkerPool:
@@ -100,12 +130,14 @@ def run_platform(settings: Settings, config_path: str | None, host: str, port: i
     """Run everything until Ctrl-C; see the module docstring."""
     from frontdesk.server import build_services, serve_forever
 
+    lock = hold_run_lock(settings.data_dir)
     embedded = None
     redis_url = settings.redis_url
     if redis_url is None:
         embedded = EmbeddedRedis(settings.data_dir).start()
         redis_url = embedded.url
-    environ = dict(os.environ, FRONTDESK_REDIS_URL=redis_url, FRONTDESK_DATA_DIR=str(settings.data_dir))
+    environ = dict(os.environ, FRONTDESK_REDIS_URL=redis_url, FRONTDESK_DATA_DIR=str(settings.data_dir),
+                   **{PARENT_ENV: str(os.getpid())})
     pool = None
     try:
         services = build_services(settings, redis_url)
@@ -118,6 +150,7 @@ def run_platform(settings: Settings, config_path: str | None, host: str, port: i
             pool.stop()
         if embedded is not None:
             embedded.stop()
+        lock.close()
         log.info("stopped")
 
 

