@@ -30,7 +30,7 @@ def build_services(settings: Settings, redis_url: str, *, check_policy: bool = T
     if check_policy:
         check_eviction_policy(connection)
     engine = make_engine(settings.effective_database_url)
-    apply_record_policy(settings, engine)
+    apply_record_policy(settings, engine, stores_payloads=True)
     migrate(engine, migration_lock(connection))  # serve and workers often start together on a fresh store
     sessions = make_sessions(engine)
     metrics = Metrics(connection)

@@ -1,7 +1,7 @@
 """Applying the record and personal-data settings to a process: data keys on the engine, job record TTLs.
 
 Called wherever a process builds its store engine (server, worker runtime,
-CLI commands), after settings load.
+CLI commands), after settings load; only a server says that payloads are stored unencrypted.
 """
 
 from __future__ import annotations
@@ -30,8 +30,11 @@ def keyring_for(settings: Settings) -> Keyring | None:
     return keyring
 
 
-def apply_record_policy(settings: Settings, engine: Engine) -> Keyring | None:
-    """Attach the data keys to `engine` and cap RQ job record TTLs by the retention policy."""
+def apply_record_policy(settings: Settings, engine: Engine, *, stores_payloads: bool = False) -> Keyring | None:
+    """Attach the data keys to `engine` and cap RQ job record TTLs by the retention policy.
+
+    `stores_payloads`: this process writes raw payloads and attachments (a server), so it says so when they
+    are stored unencrypted; workers and commands, which only read them, keep quiet about it."""
     from frontdesk import queue
 
     keyring = keyring_for(settings)
@@ -39,7 +42,7 @@ def apply_record_policy(settings: Settings, engine: Engine) -> Keyring | None:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _zero_freed_cells)
     queue.cap_job_record_ttl(int(settings.retention.job_records.total_seconds()))
-    if keyring is None:
+    if keyring is None and stores_payloads:
         log.warning("raw payloads and attachments are stored unencrypted: set %s (see docs/privacy.md)",
                     settings.encryption.keys_env)
     return keyring
