@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -39,12 +40,39 @@ def setup_logging(level: str) -> None:
     install_log_redaction()
 
 
-def address_in_use(error: OSError) -> Exception:
-    """A port another process holds, said in one line; any other OS error is raised as it is."""
-    if error.errno != errno.EADDRINUSE:
-        return error
-    return click.ClickException(f"{error}: is another Frontdesk running? Stop it, or choose other ports with "
-                                "--port and --smtp-port")
+@contextmanager
+def start_up_plainly(settings):
+    """What stops a serving command from starting (or going on), said in one line with exit status 1: its
+    configuration, a data directory another run holds, a port taken, Redis or the database out of reach."""
+    import redis
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        yield
+    except (ConfigError, AlreadyRunningError) as error:
+        raise click.ClickException(str(error)) from None
+    except redis.ConnectionError as error:
+        where = hide_password(settings.redis_url) if settings.redis_url else "the embedded server"
+        raise click.ClickException(f"cannot reach Redis at {where}: {error}") from None
+    except OperationalError as error:
+        raise click.ClickException(f"cannot use the database {hide_password(settings.effective_database_url)}: "
+                                   f"{str(error.orig).strip()}") from None
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            raise
+        raise click.ClickException(f"{error}: is another Frontdesk running? Stop it, or choose other ports with "
+                                   "--port and --smtp-port") from None
+
+
+def hide_password(url: str) -> str:
+    """The URL with any password in it replaced by ***."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(an unreadable URL)"
 
 
 def server_overrides(port: int | None, smtp_port: int | None, host: str | None) -> dict:
@@ -87,12 +115,8 @@ def run(config_path, host, port, smtp_port) -> None:
         click.echo(f"API token (saved in {settings.data_dir / 'api-token'}, shown once): {token}", err=True)
     setup_logging(settings.log_level)
     click.echo(f"Frontdesk on http://{settings.http.host}:{settings.http.port}  (Ctrl-C stops)", err=True)
-    try:
+    with start_up_plainly(settings):
         run_platform(settings, config_path, settings.http.host, settings.http.port)
-    except (ConfigError, AlreadyRunningError) as error:
-        raise click.ClickException(str(error)) from None
-    except OSError as error:
-        raise address_in_use(error) from None
 
 
 @main.command()
@@ -108,15 +132,10 @@ def serve(config_path, host, port, smtp_port) -> None:
     if not settings.redis_url:
         raise click.ClickException("serve needs redis_url (or FRONTDESK_REDIS_URL); `frontdesk run` embeds one")
     setup_logging(settings.log_level)
-    try:
+    with start_up_plainly(settings):
         services = build_services(settings, settings.redis_url)
-    except ConfigError as error:
-        raise click.ClickException(str(error)) from None
-    heap.settle()
-    try:
+        heap.settle()
         asyncio.run(serve_forever(services, settings.http.host, settings.http.port))
-    except OSError as error:
-        raise address_in_use(error) from None
 
 
 @main.command()
@@ -134,11 +153,9 @@ def worker(config_path, burst, name) -> None:
     setup_logging(settings.log_level)
     import redis
 
-    try:
+    with start_up_plainly(settings):
         check_eviction_policy(redis.Redis.from_url(settings.redis_url))
-    except ConfigError as error:
-        raise click.ClickException(str(error)) from None
-    run_worker(settings, settings.redis_url, burst=burst, name=name)
+        run_worker(settings, settings.redis_url, burst=burst, name=name)
 
 
 @main.command("check-config")

@@ -22,6 +22,13 @@ def clean_environ(tmp_path) -> dict:
     return environ
 
 
+def redis_left_in(tmp_path) -> bool:
+    """Whether an embedded redis-server still works in the run's data directory (its title hides the path, so
+    by the pid file it keeps there and removes when it stops cleanly)."""
+    pidfile = tmp_path / "var" / "redis" / "redis.pid"
+    return pidfile.exists() and redis_working_in(int(pidfile.read_text()), pidfile.parent)
+
+
 def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -65,8 +72,7 @@ def test_run_on_embedded_defaults_takes_a_message_to_a_case_and_stops_cleanly(tm
     assert process.returncode == 0, output
     assert f"API token (saved in" in output
     assert (tmp_path / "var" / "redis" / "appendonlydir").exists() or (tmp_path / "var" / "redis" / "appendonly.aof").exists()
-    leftovers = subprocess.run(["pgrep", "-f", str(tmp_path / "var" / "redis")], capture_output=True, text=True)
-    assert leftovers.stdout.strip() == "", "the embedded redis-server outlived frontdesk run"
+    assert not redis_left_in(tmp_path), "the embedded redis-server outlived frontdesk run"
 
     listed = subprocess.run([sys.executable, "-m", "frontdesk", "cases", "--json"], env=environ, cwd=tmp_path,
                             capture_output=True, text=True, timeout=60)
@@ -111,8 +117,7 @@ def test_run_on_a_port_already_taken_says_so_and_leaves_nothing_running(tmp_path
     assert done.returncode == 1, done.stderr
     assert f"('127.0.0.1', {port}): address already in use: is another Frontdesk running?" in done.stderr
     assert "Traceback" not in done.stderr
-    leftovers = subprocess.run(["pgrep", "-f", str(tmp_path / "var")], capture_output=True, text=True)
-    assert leftovers.stdout.strip() == "", "the embedded redis-server outlived the failed start"
+    assert not redis_left_in(tmp_path), "the embedded redis-server outlived the failed start"
 
 
 def start_run(tmp_path, environ) -> tuple[subprocess.Popen, str]:
@@ -170,6 +175,28 @@ def test_one_run_per_data_dir_and_a_run_killed_outright_leaves_nothing_working(t
         output = third.communicate(timeout=60)[0].decode()
     assert third.returncode == 0, output
     assert f"a redis-server (pid {left_redis}) left by a run that did not stop" in output
+
+
+def test_redis_out_of_reach_is_one_line_without_its_password(tmp_path):
+    environ = dict(clean_environ(tmp_path), FRONTDESK_REDIS_URL=f"redis://:s3cretpw@127.0.0.1:{free_port()}/0")
+    for command in (["worker", "--burst"], ["serve", "--port", str(free_port()), "--smtp-port", str(free_port())]):
+        done = subprocess.run([sys.executable, "-m", "frontdesk", *command], env=environ, capture_output=True,
+                              text=True, cwd=tmp_path, timeout=60)
+        assert done.returncode == 1, done.stderr
+        assert "Error: cannot reach Redis at redis://:***@127.0.0.1:" in done.stderr
+        assert "Traceback" not in done.stderr and "s3cretpw" not in done.stderr
+
+
+def test_a_database_out_of_reach_is_one_line_and_the_embedded_redis_is_stopped(tmp_path):
+    config = tmp_path / "frontdesk.yaml"
+    config.write_text(f"database_url: postgresql://nobody:s3cretpw@127.0.0.1:{free_port()}/nodb\n")
+    done = subprocess.run([sys.executable, "-m", "frontdesk", "run", "--config", str(config), "--port",
+                           str(free_port()), "--smtp-port", str(free_port())],
+                          env=clean_environ(tmp_path), capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert done.returncode == 1, done.stderr
+    assert "Error: cannot use the database postgresql://nobody:***@127.0.0.1:" in done.stderr
+    assert "Traceback" not in done.stderr and "s3cretpw" not in done.stderr
+    assert not redis_left_in(tmp_path)
 
 
 def test_a_configured_redis_that_may_evict_is_refused(tmp_path, redis_url):
