@@ -2,8 +2,9 @@
 
 The parent starts a private Redis when none is configured, migrates the
 store, starts worker processes as children (restarting any that die), and
-serves HTTP and the channel transports itself. Ctrl-C or SIGTERM stops the
-workers (each finishes its job), then the server, then Redis.
+serves HTTP and the channel transports itself, and starts its Redis again if
+it dies. Ctrl-C or SIGTERM stops the workers (each finishes its job), then the
+server, then Redis.
 
 One run per data directory: the parent holds `run.lock` in it for its life
 (released by the kernel however the process ends). If the parent is killed
@@ -120,9 +121,20 @@ class WorkerPool:
                 process.wait()
 
 
-async def _supervise(pool: WorkerPool) -> None:
+async def _supervise(pool: WorkerPool, embedded: EmbeddedRedis | None) -> None:
+    restarted = 0.0
     while True:
         await asyncio.sleep(1.0)
+        if embedded is not None and embedded.process.poll() is not None and time.monotonic() - restarted > 5:
+            # Killed or crashed: start it again on the same port and data, so that the workers and the server,
+            # which retry their connections, go on with what its AOF kept (at most the last second is lost).
+            log.warning("the embedded redis-server exited with %s; starting it again on port %s",
+                        embedded.process.returncode, embedded.port)
+            restarted = time.monotonic()
+            try:
+                await asyncio.to_thread(embedded.start)
+            except RuntimeError:
+                log.error("the embedded redis-server did not start again; see %s", embedded.data_dir / "redis.log")
         pool.supervise()
 
 
@@ -144,7 +156,7 @@ def run_platform(settings: Settings, config_path: str | None, host: str, port: i
         heap.settle()
         pool = WorkerPool(settings.workers.count, environ, config_path)
         pool.start()
-        asyncio.run(_serve_with(services, pool, host, port, serve_forever))
+        asyncio.run(_serve_with(services, pool, embedded, host, port, serve_forever))
     finally:
         if pool is not None:
             pool.stop()
@@ -154,8 +166,9 @@ def run_platform(settings: Settings, config_path: str | None, host: str, port: i
         log.info("stopped")
 
 
-async def _serve_with(services, pool: WorkerPool, host: str, port: int, serve_forever) -> None:
-    supervisor = asyncio.create_task(_supervise(pool))
+async def _serve_with(services, pool: WorkerPool, embedded: EmbeddedRedis | None, host: str, port: int,
+                      serve_forever) -> None:
+    supervisor = asyncio.create_task(_supervise(pool, embedded))
     try:
         await serve_forever(services, host, port)
     finally:

@@ -22,11 +22,20 @@ def clean_environ(tmp_path) -> dict:
     return environ
 
 
-def redis_left_in(tmp_path) -> bool:
-    """Whether an embedded redis-server still works in the run's data directory (its title hides the path, so
-    by the pid file it keeps there and removes when it stops cleanly)."""
+def redis_pid(tmp_path) -> int | None:
+    """The pid of the embedded redis-server working in the run's data directory, if one is (its title hides the
+    path, so found by the pid file it keeps there and removes when it stops cleanly)."""
     pidfile = tmp_path / "var" / "redis" / "redis.pid"
-    return pidfile.exists() and redis_working_in(int(pidfile.read_text()), pidfile.parent)
+    try:
+        pid = int(pidfile.read_text())
+    except (OSError, ValueError):  # none, or being written
+        return None
+    return pid if redis_working_in(pid, pidfile.parent) else None
+
+
+def redis_left_in(tmp_path) -> bool:
+    """Whether an embedded redis-server still works in the run's data directory."""
+    return redis_pid(tmp_path) is not None
 
 
 def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> dict:
@@ -175,6 +184,35 @@ def test_one_run_per_data_dir_and_a_run_killed_outright_leaves_nothing_working(t
         output = third.communicate(timeout=60)[0].decode()
     assert third.returncode == 0, output
     assert f"a redis-server (pid {left_redis}) left by a run that did not stop" in output
+
+
+def test_an_embedded_redis_that_dies_is_started_again_and_the_pipeline_goes_on(tmp_path):
+    environ = clean_environ(tmp_path)
+    process, url = start_run(tmp_path, environ)
+    try:
+        headers = {"Authorization": f"Bearer {(tmp_path / 'var' / 'api-token').read_text().strip()}"}
+        first = {"external_id": "before", "sender": {"handle": "zoe"}, "text": "My order never came."}
+        assert requests.post(f"{url}/api/messages", json=first, headers=headers, timeout=10).status_code == 202
+        killed = redis_pid(tmp_path)
+        os.kill(killed, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while redis_pid(tmp_path) in (None, killed):
+            assert time.monotonic() < deadline, "the embedded redis-server was not started again"
+            time.sleep(0.2)
+        wait_healthy(url, process)
+        second = {"external_id": "after", "sender": {"handle": "ann"}, "text": "The heater exploded, my son is hurt."}
+        assert requests.post(f"{url}/api/messages", json=second, headers=headers, timeout=10).status_code == 202
+        cases = []
+        while len(cases) < 2 and time.monotonic() < deadline + 30:
+            cases = requests.get(f"{url}/api/cases", headers=headers, timeout=10).json()["cases"]
+            time.sleep(0.3)
+        assert sorted(case["urgency"] for case in cases) == ["critical", "normal"]
+    finally:
+        process.send_signal(signal.SIGINT)
+        output = process.communicate(timeout=60)[0].decode()
+    assert process.returncode == 0, output
+    assert "the embedded redis-server exited with -9; starting it again" in output
+    assert not redis_left_in(tmp_path)
 
 
 def test_redis_out_of_reach_is_one_line_without_its_password(tmp_path):
