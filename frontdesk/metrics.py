@@ -142,8 +142,24 @@ class RedisCollector:
                 yield family
 
 
-def registry_for(connection: redis.Redis) -> CollectorRegistry:
-    """A registry holding only the shared Redis-backed metrics."""
+class ChannelsCollector:
+    """`frontdesk_channel_up`: 1 while a channel's transport runs in this server process, 0 once it stopped."""
+
+    def __init__(self, states: dict[str, str]):
+        self.states = states
+
+    def collect(self):
+        up = GaugeMetricFamily("frontdesk_channel_up", "Whether the channel's transport runs in this server process",
+                               labels=["channel"])
+        for channel, state in sorted(self.states.items()):
+            up.add_metric([channel], 1.0 if state == "running" else 0.0)
+        yield up
+
+
+def registry_for(connection: redis.Redis, channels: dict[str, str] | None = None) -> CollectorRegistry:
+    """A registry of the shared Redis-backed metrics and, given a server's channel states, their gauge."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(RedisCollector(connection))
+    if channels is not None:
+        registry.register(ChannelsCollector(channels))
     return registry

@@ -88,7 +88,7 @@ async def metrics(request: web.Request) -> web.Response:
     services: Services = request.app[SERVICES]
     services.metrics.flush()
     try:
-        body = await asyncio.to_thread(generate_latest, registry_for(services.redis))
+        body = await asyncio.to_thread(generate_latest, registry_for(services.redis, services.channels))
     except redis.RedisError:
         return web.Response(status=503, text="metrics unavailable: redis unreachable\n")
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})

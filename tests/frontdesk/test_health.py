@@ -39,6 +39,9 @@ def test_a_channel_whose_listener_cannot_start_is_degraded_and_the_rest_still_se
     assert report["channels"]["api"] == "running"
     accepted = platform.post_message({"external_id": "h-1", "sender": {"handle": "zoe"}, "text": "Still late."})
     assert accepted.status_code == 202
+    metrics = requests.get(f"{platform.url}/metrics", timeout=10).text
+    assert 'frontdesk_channel_up{channel="email"} 0.0' in metrics
+    assert 'frontdesk_channel_up{channel="api"} 1.0' in metrics
 
 
 def test_redis_gone_is_503_naming_it(make_platform, tmp_path):
