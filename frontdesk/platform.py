@@ -23,6 +23,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TextIO
 
 from config.schema import Settings
 from frontdesk import heap
@@ -55,7 +56,7 @@ def ensure_api_token(data_dir: Path, environ: dict) -> str | None:
     return token
 
 
-def hold_run_lock(data_dir: Path):
+def hold_run_lock(data_dir: Path) -> TextIO:
     """Lock the data directory for this run (an open file the caller keeps); AlreadyRunningError if another
     run holds it."""
     path = Path(data_dir) / LOCK_FILE

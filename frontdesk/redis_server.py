@@ -20,6 +20,7 @@ import signal
 import socket
 import subprocess
 import time
+from contextlib import suppress
 from pathlib import Path
 
 import redis
@@ -106,13 +107,14 @@ class EmbeddedRedis:
             return
         log.warning("a redis-server (pid %s) left by a run that did not stop still serves %s: stopping it",
                     pid, self.data_dir)
-        os.kill(pid, signal.SIGTERM)  # a clean shutdown: the AOF is flushed
-        deadline = time.monotonic() + timeout
-        while redis_working_in(pid, self.data_dir):
-            if time.monotonic() > deadline:
-                os.kill(pid, signal.SIGKILL)
-                break
-            time.sleep(0.05)
+        with suppress(ProcessLookupError):  # it may end on its own meanwhile
+            os.kill(pid, signal.SIGTERM)  # a clean shutdown: the AOF is flushed
+            deadline = time.monotonic() + timeout
+            while redis_working_in(pid, self.data_dir):
+                if time.monotonic() > deadline:
+                    os.kill(pid, signal.SIGKILL)
+                    break
+                time.sleep(0.05)
 
     def _wait_ready(self, port: int, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
