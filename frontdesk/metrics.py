@@ -143,7 +143,8 @@ class RedisCollector:
 
 
 class ChannelsCollector:
-    """`frontdesk_channel_up`: 1 while a channel's transport runs in this server process, 0 once it stopped."""
+    """`frontdesk_channel_up`: 1 while a channel's transport runs in this server process, 0 once it stopped or
+    while it keeps failing."""
 
     def __init__(self, states: dict[str, str]):
         self.states = states

@@ -27,6 +27,10 @@ class MastodonAdapter:
         self.context = context
         self.poller = MastodonPoller(settings, context.cursors)
 
+    def health(self) -> str | None:
+        """What keeps failing in the poller (a revoked token, say), or None; shown by /healthz."""
+        return self.poller.health.problem()
+
     @staticmethod
     def parse(raw: RawInbound) -> Message:
         """See channels.mastodon.parse.parse."""

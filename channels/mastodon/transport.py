@@ -27,6 +27,7 @@ from config.social import MastodonChannelSettings
 from frontdesk.channel import Accept
 from frontdesk.errors import IntakeUnavailableError
 from frontdesk.mentions.clients import mastodon_client
+from frontdesk.mentions.polling import PollHealth
 
 log = logging.getLogger(__name__)
 MAX_RATE_LIMIT_WAIT = 5 * 60 + 5
@@ -50,6 +51,7 @@ class MastodonPoller:
         self._client: Mastodon | None = None
         self.account_id = ""
         self.page_size = min(settings.page_size, MAX_PAGE)
+        self.health = PollHealth()
 
     def _default_client(self) -> Mastodon:
         token = self.settings.access_token.get_secret_value() if self.settings.access_token else None
@@ -93,10 +95,12 @@ class MastodonPoller:
             return min(max(reset - self.clock() + 1, self.settings.error_backoff.total_seconds()), MAX_RATE_LIMIT_WAIT)
         except (MastodonError, ValueError, KeyError, TypeError) as error:
             log.warning("mastodon %s: poll failed (%s)", stream, type(error).__name__)
+            self.health.failed(stream, error)
             return self.settings.error_backoff.total_seconds()
         except IntakeUnavailableError as error:
             log.warning("mastodon %s: intake unavailable (%s)", stream, error)
             return self.settings.error_backoff.total_seconds()
+        self.health.ok(stream)
         return self.settings.poll_interval.total_seconds()
 
     def _page(self, stream: str, cursor: str | None) -> list[tuple[str, dict]]:

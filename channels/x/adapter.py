@@ -24,6 +24,10 @@ class XAdapter:
         self.context = context
         self.poller = XPoller(settings, context.cursors)
 
+    def health(self) -> str | None:
+        """What keeps failing in the poller (a revoked token, say), or None; shown by /healthz."""
+        return self.poller.health.problem()
+
     @staticmethod
     def parse(raw: RawInbound) -> Message:
         """See channels.x.parse.parse."""

@@ -28,6 +28,7 @@ from frontdesk.channel import Accept
 from frontdesk.errors import IntakeUnavailableError
 from frontdesk.mentions import envelope as envelopes
 from frontdesk.mentions.clients import x_client
+from frontdesk.mentions.polling import PollHealth
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,7 @@ class XPoller:
         self._client_factory = client_factory or self._default_client
         self._client: tweepy.Client | None = None
         self.user_id = settings.user_id or ""
+        self.health = PollHealth()
 
     def _default_client(self) -> tweepy.Client:
         token = self.settings.bearer_token.get_secret_value() if self.settings.bearer_token else ""
@@ -122,7 +124,9 @@ class XPoller:
         except (tweepy.TweepyException, requests.RequestException, ValueError, KeyError, TypeError) as error:
             log.warning("x %s: poll failed (%s), retrying in %s", stream, type(error).__name__,
                         self.settings.error_backoff)
+            self.health.failed(stream, error)
             return self.settings.error_backoff.total_seconds()
+        self.health.ok(stream)
         try:
             await self._hand_over(stream, state, batch, accept)
         except IntakeUnavailableError as error:

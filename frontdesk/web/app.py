@@ -79,8 +79,20 @@ def _health(services: Services) -> dict:
         report["database"] = "ok"
     except Exception as error:  # any driver error means "not healthy", and says which
         report["database"] = f"unavailable: {type(error).__name__}"
-    report["channels"] = dict(services.channels)
+    report["channels"] = channel_states(services)
     return report
+
+
+def channel_states(services: Services) -> dict[str, str]:
+    """Each channel's transport: "running", "stopped: why" (serve_forever), or "failing: what" when its adapter
+    reports something that keeps failing (a poller whose token was revoked)."""
+    states = dict(services.channels)
+    for slug, state in states.items():
+        health = getattr(services.adapters.get(slug), "health", None)
+        problem = health() if state == "running" and health is not None else None
+        if problem:
+            states[slug] = f"failing: {problem}"
+    return states
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -88,7 +100,7 @@ async def metrics(request: web.Request) -> web.Response:
     services: Services = request.app[SERVICES]
     services.metrics.flush()
     try:
-        body = await asyncio.to_thread(generate_latest, registry_for(services.redis, services.channels))
+        body = await asyncio.to_thread(generate_latest, registry_for(services.redis, channel_states(services)))
     except redis.RedisError:
         return web.Response(status=503, text="metrics unavailable: redis unreachable\n")
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})

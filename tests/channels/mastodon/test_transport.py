@@ -14,6 +14,7 @@ from frontdesk.store.cursors import CursorStore
 from frontdesk.store.tables import RawPayload
 from tests.fakes.mastodon_api import FakeMastodonApi, load_fixture
 from tests.fakes.x_api import Fault
+from tests.mentions.poll_health import assert_reported_after_two_failures
 
 ANN = {"id": "7", "username": "ann", "acct": "ann@example.org", "display_name": "Ann"}
 
@@ -128,3 +129,12 @@ async def test_pages_are_capped_at_mastodons_forty(fake, store, intake):
     await m.poll("mentions", intake.accept)
     assert [e["status"]["id"] for e in stored(store)] == statuses
     assert {c.query["limit"] for c in fake.calls if c.path == "/api/v1/notifications"} == {"40"}
+
+
+async def test_a_revoked_token_is_reported_until_a_poll_goes_through(fake, store, intake):
+    m = poller(fake, store)
+    revoked = {"error": "The access token was revoked"}  # Mastodon's 401 body
+    fake.faults.extend(Fault("status", path="/api/v1/accounts", status=401, body=revoked) for _ in range(2))
+    await assert_reported_after_two_failures(m, intake.accept,
+                                             "mentions: MastodonUnauthorizedError, 2 polls in a row since 20")
+    assert len(stored(store)) == 1

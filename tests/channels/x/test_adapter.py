@@ -133,3 +133,25 @@ def test_protected_and_opted_out_authors_get_no_public_reply(make_platform, fake
     assert fake.posted == []
     reasons = sorted(d.error for d in deliveries(platform))
     assert reasons == ["author is protected", "recipient opted out"]
+
+
+def test_a_revoked_token_shows_in_healthz_and_metrics_while_the_rest_serves(make_platform, fake):
+    import requests
+
+    from tests.channels.x.test_transport import UNAUTHORIZED
+
+    fake.faults.extend(Fault("status", path="/2/users/", status=401, body=UNAUTHORIZED) for _ in range(1000))
+    platform = make_platform(
+        channels={"x": {"enabled": True, "api_base_url": fake.url, "poll_interval": "0.2s", "error_backoff": "0.1s",
+                        "timeout": "2s"}},
+        environ={"X_BEARER_TOKEN": "revoked-token"})
+    deadline = time.monotonic() + 20
+    report = {}
+    while not str(report.get("channels", {}).get("x", "")).startswith("failing") and time.monotonic() < deadline:
+        time.sleep(0.2)
+        report = requests.get(f"{platform.url}/healthz", timeout=10).json()
+    assert report["channels"]["x"].startswith("failing: mentions: Unauthorized, ")
+    assert report["status"] == "degraded" and report["channels"]["api"] == "running"
+    metrics = requests.get(f"{platform.url}/metrics", timeout=10).text
+    assert 'frontdesk_channel_up{channel="x"} 0.0' in metrics
+    assert platform.post_message({"external_id": "still", "sender": {"handle": "zoe"}, "text": "Hi"}).status_code == 202
