@@ -25,6 +25,7 @@ from channels.email.unsubscribe import UnsubscribeRoutes
 from config.email import EmailChannelSettings, EmailParseLimits
 from frontdesk.channel import Accept, Accepted, ChannelContext
 from frontdesk.errors import MalformedPayloadError
+from frontdesk.mentions.polling import PollHealth
 from frontdesk.models import Message, RawInbound
 from frontdesk.privacy.errors import KeyringError
 from frontdesk.privacy.setup import vault_for
@@ -43,6 +44,7 @@ class EmailAdapter:
         self.settings = settings
         self.context = context
         self.smtp_port: int | None = None
+        self.imap_health = PollHealth()
         sender = context.settings.outbound.email
         self.codec = sender.codec(context.settings.data_dir)
         self.vault = vault_for(context.settings)
@@ -51,6 +53,10 @@ class EmailAdapter:
         custom_limits = settings.limits.model_dump(exclude_defaults=True)
         if custom_limits:
             self.meta["limits"] = json.dumps(custom_limits)
+
+    def health(self) -> str | None:
+        """A mailbox that keeps failing to connect (a wrong password, say), or None; shown by /healthz."""
+        return self.imap_health.problem()
 
     def intake_meta(self, body: bytes, recipients: list[str]) -> dict[str, str]:
         """The meta recorded with a raw mail: parse options, and the case a genuine reply token names."""
@@ -104,7 +110,8 @@ class EmailAdapter:
     async def run(self, accept: Accept) -> None:
         """Run the SMTP listener (when enabled) and one poller per IMAP mailbox until cancelled."""
         server = None
-        tasks = [asyncio.create_task(poll_mailbox(mailbox, self.context, partial(self.accept_mail, accept)),
+        tasks = [asyncio.create_task(poll_mailbox(mailbox, self.context, partial(self.accept_mail, accept),
+                                                  self.imap_health),
                                      name=f"email:imap:{mailbox.name}") for mailbox in self.settings.imap]
         for task in tasks:
             task.add_done_callback(_log_death)

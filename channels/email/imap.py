@@ -30,6 +30,7 @@ from channels.email.markers import header_values
 from config.email import EmailParseLimits, ImapMailboxSettings
 from frontdesk.channel import ChannelContext
 from frontdesk.errors import IntakeUnavailableError, MalformedPayloadError
+from frontdesk.mentions.polling import PollHealth
 
 log = logging.getLogger(__name__)
 RETRYABLE = (IMAPClientError, OSError, socket.timeout, ssl.SSLError, LockError, RedisError, IntakeUnavailableError)
@@ -52,9 +53,20 @@ def cursor_name(mailbox: ImapMailboxSettings) -> str:
     return f"email:imap:{mailbox.name}"
 
 
-async def poll_mailbox(mailbox: ImapMailboxSettings, context: ChannelContext, accept_mail) -> None:
-    """Poll one mailbox until cancelled: lock, connect, catch up, wait; reconnect with backoff and jitter."""
+async def poll_mailbox(mailbox: ImapMailboxSettings, context: ChannelContext, accept_mail,
+                       health: PollHealth | None = None) -> None:
+    """Poll one mailbox until cancelled: lock, connect, catch up, wait; reconnect with backoff and jitter.
+
+    `health` hears of every failed connection (a wrong password fails every one) and of every good one, which
+    also starts the backoff afresh."""
     failures = 0
+    stream = f"imap:{mailbox.name}"
+
+    def connected() -> None:
+        nonlocal failures
+        failures = 0
+        if health is not None:
+            health.ok(stream)
     ttl = max(30.0, 3 * (mailbox.poll_interval + mailbox.socket_timeout).total_seconds())
     # One thread per mailbox for every blocking call: imapclient connections and redis-py
     # lock tokens (thread-local) both belong to the thread that made them.
@@ -69,11 +81,14 @@ async def poll_mailbox(mailbox: ImapMailboxSettings, context: ChannelContext, ac
                 if lock is not None and not (held := await run(lock.acquire)):
                     await asyncio.sleep(mailbox.poll_interval.total_seconds())
                     continue
-                await MailboxSession(mailbox, context, accept_mail, lock, ttl, run).run()
+                await MailboxSession(mailbox, context, accept_mail, lock, ttl, run, connected).run()
             except RETRYABLE as error:
                 failures += 1
+                if health is not None:
+                    health.failed(stream, error)
                 delay = min(mailbox.max_backoff.total_seconds(), 0.5 * 2 ** min(failures, 16))
-                log.warning("email channel: mailbox %s: %s; reconnecting in %.1fs", mailbox.name, type(error).__name__, delay)
+                log.warning("email channel: mailbox %s: %s; reconnecting in %.1fs", mailbox.name,
+                            type(error).__name__, delay)
                 await asyncio.sleep(delay * random.uniform(0.5, 1.0))
             finally:
                 if held:
@@ -92,8 +107,10 @@ def _release(lock) -> None:
 class MailboxSession:
     """One connection's life: select, then catch up and wait, until an error or cancellation."""
 
-    def __init__(self, mailbox: ImapMailboxSettings, context: ChannelContext, accept_mail, lock, ttl: float, run):
+    def __init__(self, mailbox: ImapMailboxSettings, context: ChannelContext, accept_mail, lock, ttl: float, run,
+                 on_connected=lambda: None):
         self.mailbox = mailbox
+        self.on_connected = on_connected
         self.context = context
         self.accept_mail = accept_mail
         self.lock = lock
@@ -106,6 +123,7 @@ class MailboxSession:
         """Connect and loop; the connection is closed however it ends."""
         try:
             await self.run_blocking(self._connect)
+            self.on_connected()
             idle = self.mailbox.idle and b"IDLE" in self.client.capabilities()
             while True:
                 while await self.catch_up() >= self.mailbox.batch_size:

@@ -182,3 +182,24 @@ def test_mail_without_from_takes_its_sender_from_the_return_path(make_platform, 
     assert return_path(broken) == "ann@customer.example"
     assert return_path(b"Return-Path: <>\r\n\r\nx") == ""
     assert return_path(b"Subject: x\r\n\r\nx") is None
+
+
+def test_a_wrong_password_shows_in_healthz_until_the_mailbox_connects(make_platform, dovecot):
+    import requests
+
+    platform = make_platform(channels={"email": {"smtp": {"enabled": False}, "imap": [
+        {"name": "desk", "host": "127.0.0.1", "port": dovecot.port, "ssl": False, "username": "desk",
+         "poll_interval": "1s", "socket_timeout": "2s", "max_backoff": "0.2s"}]}},
+        environ={"FRONTDESK_IMAP_PASSWORD": "not-the-password"})
+    deadline = time.monotonic() + 20
+    state = ""
+    while not state.startswith("failing") and time.monotonic() < deadline:
+        time.sleep(0.2)
+        state = requests.get(f"{platform.url}/healthz", timeout=10).json()["channels"]["email"]
+    # LoginError, then whatever Dovecot's penalty for failed logins makes of the next tries (timeouts, resets)
+    assert state.startswith("failing: imap:desk: ") and "polls in a row since" in state
+    dovecot.users["desk"] = "not-the-password"  # the passwords agree again (deliver() logs in with it too)
+    (dovecot.root / "passwd").write_text("desk:{PLAIN}not-the-password\n")
+    dovecot.deliver("desk", complaint(30))
+    assert len(wait_for_cases(platform, 1, timeout=30)) == 1
+    assert requests.get(f"{platform.url}/healthz", timeout=10).json()["channels"]["email"] == "running"
