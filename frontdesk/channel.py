@@ -8,6 +8,7 @@ the payload is durably committed and queued (ARCHITECTURE invariant 1).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Protocol, runtime_checkable
 
@@ -66,6 +67,41 @@ class HttpChannel(Protocol):
     def routes(self, accept: Accept) -> list[web.RouteDef]:
         """The aiohttp routes this channel serves."""
         ...
+
+
+@runtime_checkable
+class ReportsHealth(Protocol):
+    """An adapter whose transport can be running and still failing (a poller whose credentials were revoked):
+    /healthz and `frontdesk_channel_up` show what it reports."""
+
+    def health(self) -> str | None:
+        """What keeps failing, in one line, or None."""
+        ...
+
+
+class PollHealth:
+    """Which of a poller's streams keep failing (a revoked token answers 401 on every poll, and the loop only
+    backs off), for /healthz; a stream counts once it failed FAILING_AFTER polls in a row."""
+
+    FAILING_AFTER = 2
+
+    def __init__(self) -> None:
+        self.failures: dict[str, tuple[str, int, str]] = {}  # stream -> (error, polls in a row, since when)
+
+    def failed(self, stream: str, error: BaseException) -> None:
+        """A poll of `stream` failed with `error`."""
+        _, count, since = self.failures.get(stream, ("", 0, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())))
+        self.failures[stream] = (type(error).__name__, count + 1, since)
+
+    def ok(self, stream: str) -> None:
+        """A poll of `stream` went through (a rate limit is no failure)."""
+        self.failures.pop(stream, None)
+
+    def problem(self) -> str | None:
+        """What keeps failing, in one line, or None."""
+        failing = [f"{stream}: {error}, {count} polls in a row since {since}"
+                   for stream, (error, count, since) in sorted(self.failures.items()) if count >= self.FAILING_AFTER]
+        return "; ".join(failing) or None
 
 
 Parser = Callable[[RawInbound], Message]

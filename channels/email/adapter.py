@@ -23,9 +23,8 @@ from channels.email.threading import reply_case
 from channels.email.transport import start_listener
 from channels.email.unsubscribe import UnsubscribeRoutes
 from config.email import EmailChannelSettings, EmailParseLimits
-from frontdesk.channel import Accept, Accepted, ChannelContext
+from frontdesk.channel import Accept, Accepted, ChannelContext, PollHealth
 from frontdesk.errors import MalformedPayloadError
-from frontdesk.mentions.polling import PollHealth
 from frontdesk.models import Message, RawInbound
 from frontdesk.privacy.errors import KeyringError
 from frontdesk.privacy.setup import vault_for

@@ -28,9 +28,8 @@ from redis.exceptions import LockError, RedisError
 from channels.email.guard import raw_headers, split_header_block
 from channels.email.markers import header_values
 from config.email import EmailParseLimits, ImapMailboxSettings
-from frontdesk.channel import ChannelContext
+from frontdesk.channel import ChannelContext, PollHealth
 from frontdesk.errors import IntakeUnavailableError, MalformedPayloadError
-from frontdesk.mentions.polling import PollHealth
 
 log = logging.getLogger(__name__)
 RETRYABLE = (IMAPClientError, OSError, socket.timeout, ssl.SSLError, LockError, RedisError, IntakeUnavailableError)

@@ -24,10 +24,9 @@ from mastodon import Mastodon
 from mastodon.errors import MastodonError, MastodonRatelimitError
 
 from config.social import MastodonChannelSettings
-from frontdesk.channel import Accept
+from frontdesk.channel import Accept, PollHealth
 from frontdesk.errors import IntakeUnavailableError
 from frontdesk.mentions.clients import mastodon_client
-from frontdesk.mentions.polling import PollHealth
 
 log = logging.getLogger(__name__)
 MAX_RATE_LIMIT_WAIT = 5 * 60 + 5

@@ -24,11 +24,10 @@ import requests
 import tweepy
 
 from config.social import XChannelSettings
-from frontdesk.channel import Accept
+from frontdesk.channel import Accept, PollHealth
 from frontdesk.errors import IntakeUnavailableError
 from frontdesk.mentions import envelope as envelopes
 from frontdesk.mentions.clients import x_client
-from frontdesk.mentions.polling import PollHealth
 
 log = logging.getLogger(__name__)
 

@@ -21,31 +21,6 @@ from frontdesk.channel import Accept
 log = logging.getLogger(__name__)
 
 
-class PollHealth:
-    """Which of a poller's streams keep failing (a revoked token answers 401 on every poll, and the loop only
-    backs off), for /healthz; a stream counts once it failed FAILING_AFTER polls in a row."""
-
-    FAILING_AFTER = 2
-
-    def __init__(self) -> None:
-        self.failures: dict[str, tuple[str, int, str]] = {}  # stream -> (error, polls in a row, since when)
-
-    def failed(self, stream: str, error: BaseException) -> None:
-        """A poll of `stream` failed with `error`."""
-        _, count, since = self.failures.get(stream, ("", 0, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())))
-        self.failures[stream] = (type(error).__name__, count + 1, since)
-
-    def ok(self, stream: str) -> None:
-        """A poll of `stream` went through (a rate limit is no failure)."""
-        self.failures.pop(stream, None)
-
-    def problem(self) -> str | None:
-        """What keeps failing, in one line, or None."""
-        failing = [f"{stream}: {error}, {count} polls in a row since {since}"
-                   for stream, (error, count, since) in sorted(self.failures.items()) if count >= self.FAILING_AFTER]
-        return "; ".join(failing) or None
-
-
 class Poller(Protocol):
     """What the loop needs of a network's poller."""
 

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.schema import Settings
-from frontdesk.channel import HttpChannel
+from frontdesk.channel import HttpChannel, ReportsHealth
 from frontdesk.intake import Intake
 from frontdesk.mentions.web import MentionsView
 from frontdesk.metrics import Metrics, registry_for
@@ -88,8 +88,8 @@ def channel_states(services: Services) -> dict[str, str]:
     reports something that keeps failing (a poller whose token was revoked)."""
     states = dict(services.channels)
     for slug, state in states.items():
-        health = getattr(services.adapters.get(slug), "health", None)
-        problem = health() if state == "running" and health is not None else None
+        adapter = services.adapters.get(slug)
+        problem = adapter.health() if state == "running" and isinstance(adapter, ReportsHealth) else None
         if problem:
             states[slug] = f"failing: {problem}"
     return states
