@@ -99,8 +99,9 @@ class PollHealth:
 
     def problem(self) -> str | None:
         """What keeps failing, in one line, or None."""
+        failures = dict(self.failures)  # one copy: /healthz reads from a thread while the pollers write
         failing = [f"{stream}: {error}, {count} polls in a row since {since}"
-                   for stream, (error, count, since) in sorted(self.failures.items()) if count >= self.FAILING_AFTER]
+                   for stream, (error, count, since) in sorted(failures.items()) if count >= self.FAILING_AFTER]
         return "; ".join(failing) or None
 
 
