@@ -41,6 +41,10 @@ class Call:
     headers: dict[str, str]
 
 
+# X API v2's answer to a revoked or wrong bearer token (its problem-details shape)
+UNAUTHORIZED = {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}
+
+
 @dataclass
 class Fault:
     """A one-shot misbehaviour for the next request whose path starts with `path`."""

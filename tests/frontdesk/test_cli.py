@@ -52,26 +52,48 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> di
     raise AssertionError("frontdesk run never became healthy")
 
 
-def test_run_on_embedded_defaults_takes_a_message_to_a_case_and_stops_cleanly(tmp_path):
+def run_command(*options: str, port: int | None = None) -> list[str]:
+    """`frontdesk run` on loopback ports of its own (HTTP on `port` when given)."""
+    return [sys.executable, "-m", "frontdesk", "run", "--port", str(port or free_port()),
+            "--smtp-port", str(free_port()), *options]
+
+
+def start_run(tmp_path, environ) -> tuple[subprocess.Popen, str]:
+    """A `frontdesk run` in `tmp_path`, healthy, and its URL."""
     port = free_port()
-    environ = clean_environ(tmp_path)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "frontdesk", "run", "--port", str(port), "--smtp-port", str(free_port())],
-        env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tmp_path)
+    process = subprocess.Popen(run_command(port=port), env=environ, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, cwd=tmp_path)
     url = f"http://127.0.0.1:{port}"
+    wait_healthy(url, process)
+    return process, url
+
+
+def api_headers(tmp_path) -> dict[str, str]:
+    """The bearer token the run saved in its data directory."""
+    return {"Authorization": f"Bearer {(tmp_path / 'var' / 'api-token').read_text().strip()}"}
+
+
+def wait_for_cases(url: str, headers: dict, count: int, timeout: float = 60) -> list[dict]:
+    """The cases, once there are `count` of them or `timeout` passed."""
+    deadline = time.monotonic() + timeout
+    cases: list[dict] = []
+    while len(cases) < count and time.monotonic() < deadline:
+        cases = requests.get(f"{url}/api/cases", headers=headers, timeout=10).json()["cases"]
+        time.sleep(0.3)
+    return cases
+
+
+def test_run_on_embedded_defaults_takes_a_message_to_a_case_and_stops_cleanly(tmp_path):
+    environ = clean_environ(tmp_path)
+    process, url = start_run(tmp_path, environ)
     try:
         health = wait_healthy(url, process)
         assert health["redis"] == "ok" and health["database"] == "ok"
-        token = (tmp_path / "var" / "api-token").read_text().strip()
         assert oct((tmp_path / "var" / "api-token").stat().st_mode & 0o777) == "0o600"
-        headers = {"Authorization": f"Bearer {token}"}
+        headers = api_headers(tmp_path)
         body = {"external_id": "cli-1", "sender": {"handle": "zoe"}, "text": "The parcel arrived late and the box was damaged."}
         assert requests.post(f"{url}/api/messages", json=body, headers=headers, timeout=10).status_code == 202
-        deadline = time.monotonic() + 60
-        cases = []
-        while not cases and time.monotonic() < deadline:
-            cases = requests.get(f"{url}/api/cases", headers=headers, timeout=10).json()["cases"]
-            time.sleep(0.3)
+        cases = wait_for_cases(url, headers, 1)
         assert [(c["urgency"], c["message_count"]) for c in cases] == [("normal", 1)]
         metrics = requests.get(f"{url}/metrics", timeout=10).text
         assert "frontdesk_queue_depth" in metrics
@@ -95,14 +117,9 @@ def test_run_again_on_the_same_data_takes_the_saved_token(tmp_path):
     environ = clean_environ(tmp_path)
     outputs = []
     for attempt in ("first", "second"):
-        port = free_port()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "frontdesk", "run", "--port", str(port), "--smtp-port", str(free_port())],
-            env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tmp_path)
-        url = f"http://127.0.0.1:{port}"
+        process, url = start_run(tmp_path, environ)
         try:
-            wait_healthy(url, process)
-            headers = {"Authorization": f"Bearer {(tmp_path / 'var' / 'api-token').read_text().strip()}"}
+            headers = api_headers(tmp_path)
             body = {"external_id": f"again-{attempt}", "sender": {"handle": "zoe"}, "text": "Still no refund."}
             assert requests.post(f"{url}/api/messages", json=body, headers=headers, timeout=10).status_code == 202
             assert requests.post(f"{url}/api/messages", json=body, timeout=10).status_code == 401
@@ -120,23 +137,12 @@ def test_run_on_a_port_already_taken_says_so_and_leaves_nothing_running(tmp_path
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        done = subprocess.run(
-            [sys.executable, "-m", "frontdesk", "run", "--port", str(port), "--smtp-port", str(free_port())],
-            env=clean_environ(tmp_path), capture_output=True, text=True, cwd=tmp_path, timeout=120)
+        done = subprocess.run(run_command(port=port), env=clean_environ(tmp_path), capture_output=True, text=True,
+                              cwd=tmp_path, timeout=120)
     assert done.returncode == 1, done.stderr
     assert f"('127.0.0.1', {port}): address already in use: is another Frontdesk running?" in done.stderr
     assert "Traceback" not in done.stderr
     assert not redis_left_in(tmp_path), "the embedded redis-server outlived the failed start"
-
-
-def start_run(tmp_path, environ) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "frontdesk", "run", "--port", str(port), "--smtp-port", str(free_port())],
-        env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tmp_path)
-    url = f"http://127.0.0.1:{port}"
-    wait_healthy(url, process)
-    return process, url
 
 
 def pids_of(pattern: str) -> set[int]:
@@ -150,12 +156,10 @@ def test_one_run_per_data_dir_and_a_run_killed_outright_leaves_nothing_working(t
     environ = clean_environ(tmp_path)
     first, url = start_run(tmp_path, environ)
     try:
-        second = subprocess.run([sys.executable, "-m", "frontdesk", "run", "--port", str(free_port()),
-                                 "--smtp-port", str(free_port())],
-                                env=environ, capture_output=True, text=True, cwd=tmp_path, timeout=60)
+        second = subprocess.run(run_command(), env=environ, capture_output=True, text=True, cwd=tmp_path, timeout=60)
         assert second.returncode == 1
         assert f"another `frontdesk run` (pid {first.pid}) is using {tmp_path / 'var'}" in second.stderr
-        headers = {"Authorization": f"Bearer {(tmp_path / 'var' / 'api-token').read_text().strip()}"}
+        headers = api_headers(tmp_path)
         body = {"external_id": "kept-1", "sender": {"handle": "zoe"}, "text": "My order never came."}
         assert requests.post(f"{url}/api/messages", json=body, headers=headers, timeout=10).status_code == 202
         workers = pids_of(f"frontdesk worker --name worker-{first.pid}-")
@@ -173,12 +177,7 @@ def test_one_run_per_data_dir_and_a_run_killed_outright_leaves_nothing_working(t
     third, url = start_run(tmp_path, environ)
     try:
         assert not redis_working_in(left_redis, tmp_path / "var" / "redis")
-        deadline = time.monotonic() + 30
-        cases = []
-        while not cases and time.monotonic() < deadline:
-            cases = requests.get(f"{url}/api/cases", headers=headers, timeout=10).json()["cases"]
-            time.sleep(0.3)
-        assert [case["message_count"] for case in cases] == [1]
+        assert [case["message_count"] for case in wait_for_cases(url, headers, 1, timeout=30)] == [1]
     finally:
         third.send_signal(signal.SIGINT)
         output = third.communicate(timeout=60)[0].decode()
@@ -190,7 +189,7 @@ def test_an_embedded_redis_that_dies_is_started_again_and_the_pipeline_goes_on(t
     environ = clean_environ(tmp_path)
     process, url = start_run(tmp_path, environ)
     try:
-        headers = {"Authorization": f"Bearer {(tmp_path / 'var' / 'api-token').read_text().strip()}"}
+        headers = api_headers(tmp_path)
         first = {"external_id": "before", "sender": {"handle": "zoe"}, "text": "My order never came."}
         assert requests.post(f"{url}/api/messages", json=first, headers=headers, timeout=10).status_code == 202
         killed = redis_pid(tmp_path)
@@ -202,11 +201,7 @@ def test_an_embedded_redis_that_dies_is_started_again_and_the_pipeline_goes_on(t
         wait_healthy(url, process)
         second = {"external_id": "after", "sender": {"handle": "ann"}, "text": "The heater exploded, my son is hurt."}
         assert requests.post(f"{url}/api/messages", json=second, headers=headers, timeout=10).status_code == 202
-        cases = []
-        while len(cases) < 2 and time.monotonic() < deadline + 30:
-            cases = requests.get(f"{url}/api/cases", headers=headers, timeout=10).json()["cases"]
-            time.sleep(0.3)
-        assert sorted(case["urgency"] for case in cases) == ["critical", "normal"]
+        assert sorted(case["urgency"] for case in wait_for_cases(url, headers, 2)) == ["critical", "normal"]
     finally:
         process.send_signal(signal.SIGINT)
         output = process.communicate(timeout=60)[0].decode()
@@ -228,9 +223,8 @@ def test_redis_out_of_reach_is_one_line_without_its_password(tmp_path):
 def test_a_database_out_of_reach_is_one_line_and_the_embedded_redis_is_stopped(tmp_path):
     config = tmp_path / "frontdesk.yaml"
     config.write_text(f"database_url: postgresql://nobody:s3cretpw@127.0.0.1:{free_port()}/nodb\n")
-    done = subprocess.run([sys.executable, "-m", "frontdesk", "run", "--config", str(config), "--port",
-                           str(free_port()), "--smtp-port", str(free_port())],
-                          env=clean_environ(tmp_path), capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    done = subprocess.run(run_command("--config", str(config)), env=clean_environ(tmp_path), capture_output=True,
+                          text=True, cwd=tmp_path, timeout=60)
     assert done.returncode == 1, done.stderr
     assert "Error: cannot use the database postgresql://nobody:***@127.0.0.1:" in done.stderr
     assert "Traceback" not in done.stderr and "s3cretpw" not in done.stderr

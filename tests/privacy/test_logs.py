@@ -85,7 +85,7 @@ def own_log_formats():
 
 def test_our_own_log_lines_keep_their_words():
     """A fixed word after "email:" or "name=" in our own format string would be redacted as if it were content
-    ("email: mailbox INBOX: …" lost "mailbox"): only a placeholder may stand where redaction looks for content."""
+    ("email: mailbox INBOX: …" lost "mailbox"): only a %s argument may stand where redaction looks for content."""
     eaten = [(str(path), line, match.group(0)) for path, line, text in own_log_formats()
              for match in CONTENT_FIELD.finditer(text) if not match.group("value").lstrip("\"'").startswith("%")]
     assert eaten == []

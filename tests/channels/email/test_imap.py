@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+import requests
 
 from channels.email.imap import cursor_name, return_path
 from frontdesk.store.cursors import CursorStore
@@ -185,8 +186,6 @@ def test_mail_without_from_takes_its_sender_from_the_return_path(make_platform, 
 
 
 def test_a_wrong_password_shows_in_healthz_until_the_mailbox_connects(make_platform, dovecot):
-    import requests
-
     platform = make_platform(channels={"email": {"smtp": {"enabled": False}, "imap": [
         {"name": "desk", "host": "127.0.0.1", "port": dovecot.port, "ssl": False, "username": "desk",
          "poll_interval": "1s", "socket_timeout": "2s", "max_backoff": "0.2s"}]}},

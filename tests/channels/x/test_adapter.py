@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 
 import pytest
+import requests
 from sqlalchemy import select
 
 from frontdesk.mentions.store import Mention
 from frontdesk.store.tables import Delivery
-from tests.fakes.x_api import FakeXApi, Fault
+from tests.fakes.x_api import UNAUTHORIZED, FakeXApi, Fault
 
 ANN = {"id": "42", "name": "Ann Example", "username": "ann_example"}
 BOT = {"id": "77", "name": "Reply Bot", "username": "replybot"}
@@ -136,10 +137,6 @@ def test_protected_and_opted_out_authors_get_no_public_reply(make_platform, fake
 
 
 def test_a_revoked_token_shows_in_healthz_and_metrics_while_the_rest_serves(make_platform, fake):
-    import requests
-
-    from tests.channels.x.test_transport import UNAUTHORIZED
-
     fake.faults.extend(Fault("status", path="/2/users/", status=401, body=UNAUTHORIZED) for _ in range(1000))
     platform = make_platform(
         channels={"x": {"enabled": True, "api_base_url": fake.url, "poll_interval": "0.2s", "error_backoff": "0.1s",

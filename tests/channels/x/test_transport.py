@@ -13,7 +13,7 @@ from config.types import fill_secrets
 from config.social import XChannelSettings
 from frontdesk.store.cursors import CursorStore
 from frontdesk.store.tables import RawPayload
-from tests.fakes.x_api import FakeXApi, Fault, load_fixture
+from tests.fakes.x_api import UNAUTHORIZED, FakeXApi, Fault, load_fixture
 from tests.mentions.poll_health import assert_reported_after_two_failures
 
 AUTHOR = {"id": "42", "name": "Ann Example", "username": "ann_example"}
@@ -158,9 +158,6 @@ async def test_one_instance_per_account_under_the_lock(fake, store, intake, redi
     await asyncio.wait_for(standby.run(intake.accept, rounds=1), timeout=10)
     assert len(stored_ids(store)) == 1
     assert connection.exists("frontdesk:lock:x:default")
-
-
-UNAUTHORIZED = {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}
 
 
 async def test_a_stream_that_keeps_failing_is_reported_until_a_poll_goes_through(fake, store, intake):
