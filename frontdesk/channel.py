@@ -81,17 +81,19 @@ class ReportsHealth(Protocol):
 
 class PollHealth:
     """Which of a poller's streams keep failing (a revoked token answers 401 on every poll, and the loop only
-    backs off), for /healthz; a stream counts once it failed FAILING_AFTER polls in a row."""
+    backs off), for /healthz; a stream counts once it failed FAILING_AFTER polls in a row. `tries` names what
+    is counted ("polls", "checks")."""
 
     FAILING_AFTER = 2
 
-    def __init__(self) -> None:
-        self.failures: dict[str, tuple[str, int, str]] = {}  # stream -> (error, polls in a row, since when)
+    def __init__(self, tries: str = "polls") -> None:
+        self.tries = tries
+        self.failures: dict[str, tuple[str, int, str]] = {}  # stream -> (error, tries in a row, since when)
 
-    def failed(self, stream: str, error: BaseException) -> None:
-        """A poll of `stream` failed with `error`."""
+    def failed(self, stream: str, error: BaseException | str) -> None:
+        """A poll of `stream` failed with `error` (an exception, shown by its type, or a description)."""
         _, count, since = self.failures.get(stream, ("", 0, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())))
-        self.failures[stream] = (type(error).__name__, count + 1, since)
+        self.failures[stream] = (error if isinstance(error, str) else type(error).__name__, count + 1, since)
 
     def ok(self, stream: str) -> None:
         """A poll of `stream` went through (a rate limit is no failure)."""
@@ -100,7 +102,7 @@ class PollHealth:
     def problem(self) -> str | None:
         """What keeps failing, in one line, or None."""
         failures = dict(self.failures)  # one copy: /healthz reads from a thread while the pollers write
-        failing = [f"{stream}: {error}, {count} polls in a row since {since}"
+        failing = [f"{stream}: {error}, {count} {self.tries} in a row since {since}"
                    for stream, (error, count, since) in sorted(failures.items()) if count >= self.FAILING_AFTER]
         return "; ".join(failing) or None
 

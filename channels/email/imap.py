@@ -56,14 +56,17 @@ async def poll_mailbox(mailbox: ImapMailboxSettings, context: ChannelContext, ac
                        health: PollHealth | None = None) -> None:
     """Poll one mailbox until cancelled: lock, connect, catch up, wait; reconnect with backoff and jitter.
 
-    `health` hears of every failed connection (a wrong password fails every one) and of every good one, which
-    also starts the backoff afresh."""
+    `health` hears of every failure (a wrong password fails every connection) and of every catch-up that went
+    through; a good connection starts the backoff afresh. An error nobody expected is logged with its traceback and tried again after
+    `max_backoff`: one mailbox's fault must not end its polling for the life of the server."""
     failures = 0
     stream = f"imap:{mailbox.name}"
 
     def connected() -> None:
         nonlocal failures
         failures = 0
+
+    def caught_up() -> None:
         if health is not None:
             health.ok(stream)
     ttl = max(30.0, 3 * (mailbox.poll_interval + mailbox.socket_timeout).total_seconds())
@@ -80,7 +83,7 @@ async def poll_mailbox(mailbox: ImapMailboxSettings, context: ChannelContext, ac
                 if lock is not None and not (held := await run(lock.acquire)):
                     await asyncio.sleep(mailbox.poll_interval.total_seconds())
                     continue
-                await MailboxSession(mailbox, context, accept_mail, lock, ttl, run, connected).run()
+                await MailboxSession(mailbox, context, accept_mail, lock, ttl, run, connected, caught_up).run()
             except RETRYABLE as error:
                 failures += 1
                 if health is not None:
@@ -89,6 +92,14 @@ async def poll_mailbox(mailbox: ImapMailboxSettings, context: ChannelContext, ac
                 log.warning("email channel: mailbox %s: %s; reconnecting in %.1fs", mailbox.name,
                             type(error).__name__, delay)
                 await asyncio.sleep(delay * random.uniform(0.5, 1.0))
+            except Exception as error:  # a fault of ours or of a library: keep polling, slowly, and show it
+                failures += 1
+                if health is not None:
+                    health.failed(stream, error)
+                delay = mailbox.max_backoff.total_seconds()
+                log.exception("email channel: mailbox %s failed unexpectedly; trying again in %.1fs",
+                              mailbox.name, delay)
+                await asyncio.sleep(delay)
             finally:
                 if held:
                     await run(_release, lock)
@@ -107,9 +118,10 @@ class MailboxSession:
     """One connection's life: select, then catch up and wait, until an error or cancellation."""
 
     def __init__(self, mailbox: ImapMailboxSettings, context: ChannelContext, accept_mail, lock, ttl: float, run,
-                 on_connected=lambda: None):
+                 on_connected=lambda: None, on_caught_up=lambda: None):
         self.mailbox = mailbox
         self.on_connected = on_connected
+        self.on_caught_up = on_caught_up
         self.context = context
         self.accept_mail = accept_mail
         self.lock = lock
@@ -127,6 +139,7 @@ class MailboxSession:
             while True:
                 while await self.catch_up() >= self.mailbox.batch_size:
                     pass
+                self.on_caught_up()
                 await self.run_blocking(self._keep_lock)
                 if idle:
                     await self.run_blocking(self._idle, self.mailbox.poll_interval.total_seconds())

@@ -77,8 +77,8 @@ class MastodonPoller:
     async def poll(self, stream: str, accept: Accept) -> float:
         """One round of `stream`; returns seconds until it should run again."""
         name = self.cursor_name(stream)
-        cursor = (self.cursors.get(name) or {}).get("min_id")
         try:
+            cursor = (self.cursors.get(name) or {}).get("min_id")
             if not self.account_id:
                 self.account_id = str((await asyncio.to_thread(self.client.account_verify_credentials))["id"])
             for _ in range(self.settings.max_pages if cursor else 1):

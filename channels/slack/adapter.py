@@ -15,6 +15,7 @@ from aiohttp import web
 
 from channels.slack import parse as slack_parse
 from channels.slack.actions import PageActions
+from channels.slack.socket_mode import SocketModeWatch
 from channels.slack.transport import PATH, SLUG, SlackEvents, build_app, secret_of
 from config.slack import SlackChannelSettings
 from frontdesk.channel import Accept, ChannelContext
@@ -47,6 +48,7 @@ class SlackAdapter:
         if not secret_of(settings.bot_token):
             raise ConfigError(f"channels.slack.bot_token: empty; set the environment variable {settings.bot_token_env}")
         self._events: SlackEvents | None = None
+        self._watch: SocketModeWatch | None = None
 
     @staticmethod
     def parse(raw: RawInbound) -> Message:
@@ -66,13 +68,22 @@ class SlackAdapter:
             return
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-        handler = AsyncSocketModeHandler(self.events(accept).app, secret_of(self.settings.app_token))
-        await handler.connect_async()
-        log.info("slack: Socket Mode connected")
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await handler.close_async()
+        with SocketModeWatch() as watch:
+            self._watch = watch
+            handler = AsyncSocketModeHandler(self.events(accept).app, secret_of(self.settings.app_token),
+                                             logger=watch.logger)
+            watching = asyncio.create_task(watch.watch(handler.client))
+            try:
+                await handler.connect_async()  # the SDK tries again until it connects
+                log.info("slack: Socket Mode connected")
+                await asyncio.Event().wait()
+            finally:
+                watching.cancel()
+                await handler.close_async()
+
+    def health(self) -> str | None:
+        """In Socket Mode, a connection that keeps failing (a refused app token, say), or None; for /healthz."""
+        return self._watch.health.problem() if self._watch is not None else None
 
     def events(self, accept: Accept) -> SlackEvents:
         """The bolt app and its listeners, built once."""

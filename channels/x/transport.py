@@ -113,8 +113,8 @@ class XPoller:
 
     async def poll(self, stream: str, accept: Accept) -> float:
         """One round of `stream`; returns seconds until it should run again."""
-        state = self.cursors.get(self.cursor_name(stream)) or {}
         try:
+            state = self.cursors.get(self.cursor_name(stream)) or {}
             if not self.user_id:
                 self.user_id = (await asyncio.to_thread(self.client.get_me, user_auth=False))["data"]["id"]
             batch = await asyncio.to_thread(self.fetch, stream, state)
@@ -125,13 +125,18 @@ class XPoller:
                         self.settings.error_backoff)
             self.health.failed(stream, error)
             return self.settings.error_backoff.total_seconds()
+        except IntakeUnavailableError as error:
+            return self._unavailable(stream, error)
         self.health.ok(stream)
         try:
             await self._hand_over(stream, state, batch, accept)
         except IntakeUnavailableError as error:
-            log.warning("x %s: intake unavailable (%s)", stream, error)
-            return self.settings.error_backoff.total_seconds()
+            return self._unavailable(stream, error)
         return self.settings.poll_interval.total_seconds()
+
+    def _unavailable(self, stream: str, error: IntakeUnavailableError) -> float:
+        log.warning("x %s: intake unavailable (%s)", stream, error)
+        return self.settings.error_backoff.total_seconds()
 
     def _rate_limited(self, stream: str, error: tweepy.TooManyRequests) -> float:
         reset = getattr(error, "reset_time", None)

@@ -131,6 +131,11 @@ class FakeSlackApi:
             queue = self._failures.setdefault(method, deque())
             queue.extend(_Failure(status, error, retry_after, channel) for _ in range(times))
 
+    def clear_failures(self) -> None:
+        """Answer every call normally again."""
+        with self._lock:
+            self._failures.clear()
+
     def _take_failure(self, method: str, args: dict[str, Any]) -> _Failure | None:
         queue = self._failures.get(method) or deque()
         for failure in queue:

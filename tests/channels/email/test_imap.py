@@ -202,3 +202,29 @@ def test_a_wrong_password_shows_in_healthz_until_the_mailbox_connects(make_platf
     dovecot.deliver("desk", complaint(30))
     assert len(wait_for_cases(platform, 1, timeout=30)) == 1
     assert requests.get(f"{platform.url}/healthz", timeout=10).json()["channels"]["email"] == "running"
+
+
+def test_an_unexpected_error_is_shown_retried_and_loses_no_mail(make_platform, dovecot, monkeypatch):
+    from channels.email import imap
+
+    faults = iter([RuntimeError("a fault of ours"), RuntimeError("a fault of ours")])
+    real_return_path = imap.return_path
+
+    def failing_twice(body: bytes) -> str | None:
+        fault = next(faults, None)
+        if fault is not None:
+            raise fault
+        return real_return_path(body)
+
+    monkeypatch.setattr(imap, "return_path", failing_twice)  # stands for a bug met on one peculiar mail
+    dovecot.deliver("desk", complaint(40))
+    platform = imap_platform(make_platform, dovecot.port, max_backoff="1s")
+    deadline = time.monotonic() + 20
+    state = ""
+    while not state.startswith("failing") and time.monotonic() < deadline:
+        state = requests.get(f"{platform.url}/healthz", timeout=10).json()["channels"]["email"]
+        time.sleep(0.05)
+    assert state.startswith("failing: imap:desk: RuntimeError, 2 polls in a row")
+    assert len(wait_for_cases(platform, 1)) == 1
+    assert message_counts(platform) == [1]
+    assert requests.get(f"{platform.url}/healthz", timeout=10).json()["channels"]["email"] == "running"

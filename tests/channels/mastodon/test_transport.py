@@ -14,7 +14,7 @@ from frontdesk.store.cursors import CursorStore
 from frontdesk.store.tables import RawPayload
 from tests.fakes.mastodon_api import FakeMastodonApi, load_fixture
 from tests.fakes.x_api import Fault
-from tests.mentions.poll_health import assert_reported_after_two_failures
+from tests.mentions.poll_health import assert_reported_after_two_failures, cursors_table_gone
 
 ANN = {"id": "7", "username": "ann", "acct": "ann@example.org", "display_name": "Ann"}
 
@@ -138,3 +138,14 @@ async def test_a_revoked_token_is_reported_until_a_poll_goes_through(fake, store
     await assert_reported_after_two_failures(m, intake.accept,
                                              "mentions: MastodonUnauthorizedError, 2 polls in a row since 20")
     assert len(stored(store)) == 1
+
+
+async def test_a_store_that_cannot_keep_the_cursor_backs_off_and_loses_nothing(fake, store, intake):
+    mention = fake.add_mention("@mastodonpy_test the order is late again", ANN)
+    m = poller(fake, store)
+    with cursors_table_gone(store):
+        assert await m.poll("mentions", intake.accept) == 9.0
+        assert stored(store) == []
+    assert await m.poll("mentions", intake.accept) == 60.0
+    await m.poll("mentions", intake.accept)
+    assert [entry["status"]["id"] for entry in stored(store)].count(mention["id"]) == 1

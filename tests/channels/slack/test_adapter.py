@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import time
 
 import pytest
 import requests
@@ -68,3 +69,28 @@ def test_socket_mode_intake_acks_after_the_payload_is_stored(fake_slack, make_pl
         message = session.scalars(select(MessageRow)).one()
         assert message.text == "the delivery driver was rude and broke the gate"
     assert fake_slack.calls_to("apps.connections.open")[0].token == APP_TOKEN
+
+
+def slack_state_once_it(platform, wanted, timeout: float = 30.0) -> str:
+    """Poll /healthz (bounded) until Slack's state satisfies `wanted`; the last state seen."""
+    deadline = time.monotonic() + timeout
+    state = ""
+    while not wanted(state) and time.monotonic() < deadline:
+        time.sleep(0.2)
+        state = requests.get(f"{platform.url}/healthz", timeout=10).json()["channels"]["slack"]
+    return state
+
+
+def test_a_refused_app_token_shows_in_healthz_until_socket_mode_connects(fake_slack, make_platform):
+    fake_slack.fail_next("apps.connections.open", "token_revoked", times=1000)
+    platform = make_platform(
+        environ={"SLACK_APP_TOKEN": APP_TOKEN, "SLACK_BOT_TOKEN": BOT_TOKEN},
+        channels={"slack": {"enabled": True, "socket_mode": True, "api_url": fake_slack.base_url}},
+        oncall=ROSTER,
+    )
+    state = slack_state_once_it(platform, lambda s: s.startswith("failing"))
+    assert state.startswith("failing: socket mode: token_revoked, ") and " checks in a row since " in state
+    health = requests.get(f"{platform.url}/healthz", timeout=10).json()
+    assert health["status"] == "degraded"
+    fake_slack.clear_failures()  # the operator put a good token in; the SDK's next try connects
+    assert slack_state_once_it(platform, lambda s: s == "running") == "running"

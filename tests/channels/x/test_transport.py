@@ -14,7 +14,7 @@ from config.social import XChannelSettings
 from frontdesk.store.cursors import CursorStore
 from frontdesk.store.tables import RawPayload
 from tests.fakes.x_api import UNAUTHORIZED, FakeXApi, Fault, load_fixture
-from tests.mentions.poll_health import assert_reported_after_two_failures
+from tests.mentions.poll_health import assert_reported_after_two_failures, cursors_table_gone
 
 AUTHOR = {"id": "42", "name": "Ann Example", "username": "ann_example"}
 
@@ -164,3 +164,13 @@ async def test_a_stream_that_keeps_failing_is_reported_until_a_poll_goes_through
     x = poller(fake, store, error_backoff="1s", user_id=fake.me["id"])
     fake.faults.extend(Fault("status", path="/2/users/", status=401, body=UNAUTHORIZED) for _ in range(2))
     await assert_reported_after_two_failures(x, intake.accept, "mentions: Unauthorized, 2 polls in a row since 20")
+
+
+async def test_a_store_that_cannot_keep_the_cursor_backs_off_and_loses_nothing(fake, store, intake):
+    fake.add_mention("@TweepyDev order 7 is still late", AUTHOR)
+    x = poller(fake, store, error_backoff="7s", user_id=fake.me["id"])
+    with cursors_table_gone(store):
+        assert await x.poll("mentions", intake.accept) == 7.0
+        assert stored_ids(store) == []
+    assert await x.poll("mentions", intake.accept) == 60.0
+    assert len(stored_ids(store)) == 1
