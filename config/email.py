@@ -125,6 +125,9 @@ class EmailSenderSettings(Section):
 
     host: str = "localhost"
     port: int = Field(25, ge=1, le=65535)
+    outbox: Path | None = Field(None, description=(
+        "A Maildir that keeps every outgoing mail instead of sending it to the relay (also\n"
+        "FRONTDESK_EMAIL_OUTBOX); `frontdesk run` uses <data_dir>/outbox when no host, port or outbox is set."))
     timeout: Duration = timedelta(seconds=20)
     starttls: bool = False
     ssl: bool = False

@@ -104,15 +104,19 @@ def server_options(function):
 @server_options
 def run(config_path, host, port, smtp_port) -> None:
     """Everything in one process tree: embedded Redis if none is configured, workers, servers."""
-    from frontdesk.platform import ensure_api_token, run_platform
+    from frontdesk.platform import ensure_api_token, ensure_mail_outbox, run_platform
 
     settings = load(config_path, **server_overrides(port, smtp_port, host))
     had_token = bool(os.environ.get("FRONTDESK_API_TOKEN"))
     token = ensure_api_token(settings.data_dir, os.environ)
-    if not had_token:  # the API client reads its token from the environment, now saved or made: read it again
+    outbox = ensure_mail_outbox(settings, os.environ)
+    if not had_token or outbox:  # both are read from the environment, which now holds them: read it again
         settings = load(config_path, **server_overrides(port, smtp_port, host))
     if token:
         click.echo(f"API token (saved in {settings.data_dir / 'api-token'}, shown once): {token}", err=True)
+    if outbox:
+        click.echo(f"No mail relay configured: outgoing mail is kept in {outbox} "
+                   "(set outbound.email.host to send it)", err=True)
     setup_logging(settings.log_level)
     click.echo(f"Frontdesk on http://{settings.http.host}:{settings.http.port}  (Ctrl-C stops)", err=True)
     with start_up_plainly(settings):

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 TOKEN_FILE = "api-token"
 LOCK_FILE = "run.lock"
 PARENT_ENV = "FRONTDESK_RUN_PID"  # tells a worker which process started it, to stop when that one is gone
+OUTBOX_ENV = "FRONTDESK_EMAIL_OUTBOX"  # outbound.email.outbox, as frontdesk.settings reads it
 
 
 def ensure_api_token(data_dir: Path, environ: dict) -> str | None:
@@ -54,6 +55,17 @@ def ensure_api_token(data_dir: Path, environ: dict) -> str | None:
         handle.write(token + "\n")
     environ["FRONTDESK_API_TOKEN"] = token
     return token
+
+
+def ensure_mail_outbox(settings: Settings, environ: dict) -> Path | None:
+    """In run mode with no mail relay configured (outbound.email names no host, port or outbox), keep outgoing
+    mail in <data_dir>/outbox: most machines one tries Frontdesk on have no relay on localhost:25, and an
+    acknowledgment failing five times shows a newcomer nothing. Returns the outbox when this chose it."""
+    if environ.get(OUTBOX_ENV) or settings.outbound.email.model_fields_set & {"host", "port", "outbox"}:
+        return None
+    outbox = (Path(settings.data_dir) / "outbox").resolve()
+    environ[OUTBOX_ENV] = str(outbox)
+    return outbox
 
 
 def hold_run_lock(data_dir: Path) -> TextIO:

@@ -20,7 +20,7 @@ from frontdesk.errors import ConfigError
 DEFAULT_YAML = Path(__file__).resolve().parent.parent / "config" / "default.yaml"
 # Deployment facts that differ per machine; the environment wins over the file.
 ENV_OVERRIDES = {"data_dir": "FRONTDESK_DATA_DIR", "redis_url": "FRONTDESK_REDIS_URL",
-                 "database_url": "FRONTDESK_DATABASE_URL"}
+                 "database_url": "FRONTDESK_DATABASE_URL", "outbound.email.outbox": "FRONTDESK_EMAIL_OUTBOX"}
 _SECRETISH = ("token", "secret", "password", "key", "credential")
 
 
@@ -44,7 +44,8 @@ def load_settings(
         data = deep_merge(data, _read_yaml(Path(path)))
     for key, variable in ENV_OVERRIDES.items():
         if environ.get(variable):
-            data[key] = environ[variable]
+            *sections, name = key.split(".")
+            data = deep_merge(data, _nested(sections, {name: environ[variable]}))
     if overrides:
         data = deep_merge(data, dict(overrides))
     if isinstance(data.get("router"), dict):
@@ -60,6 +61,13 @@ def load_settings(
         raise ConfigError(describe_validation_error(error, source=str(path or "defaults"))) from None
     fill_secrets(settings, context["env"])
     return settings
+
+
+def _nested(sections: list[str], leaf: dict[str, Any]) -> dict[str, Any]:
+    """`{"a": {"b": leaf}}` for sections ["a", "b"]."""
+    for section in reversed(sections):
+        leaf = {section: leaf}
+    return leaf
 
 
 def _with_bundled_rules(router: dict[str, Any], bundled: list[dict[str, Any]]) -> Any:

@@ -1,5 +1,5 @@
 """Acknowledgments and pages by email, through an SMTP relay (stdlib smtplib,
-https://docs.python.org/3.11/library/smtplib.html).
+https://docs.python.org/3.11/library/smtplib.html), or into a Maildir (`outbox`).
 
 The socket timeout is the section's `timeout`, kept shorter than the RQ job's
 so a silent relay ends in a retryable failure, not a killed job.
@@ -8,6 +8,7 @@ so a silent relay ends in a retryable failure, not a killed job.
 from __future__ import annotations
 
 import hashlib
+import mailbox
 import smtplib
 import ssl
 import time
@@ -56,6 +57,8 @@ class EmailSender:
         if rendered.kind != "page" and not self._within_recipient_cap(target):
             return DeliveryResult(target=target, status="skipped", detail=(
                 f"recipient cap: {self.settings.recipient_cap} per {self.settings.recipient_cap_window}"))
+        if self.settings.outbox is not None:
+            return self._write_to_outbox(target, composed)
         try:
             self._transmit(target, composed)
         except smtplib.SMTPRecipientsRefused as error:
@@ -67,6 +70,17 @@ class EmailSender:
             return DeliveryResult(target=target, status="failed", retryable=True, provider_id=composed.message_id,
                                   error=f"{type(error).__name__}: {error}"[:500])
         return DeliveryResult(target=target, status="sent", provider_id=composed.message_id)
+
+    def _write_to_outbox(self, target: str, composed: Composed) -> DeliveryResult:
+        """The mail as the relay would have had it, as one file in the outbox Maildir's `new/`."""
+        try:
+            # Maildir files end lines with LF; the relay would have had CRLF.
+            key = mailbox.Maildir(self.settings.outbox, create=True).add(composed.data.replace(b"\r\n", b"\n"))
+        except OSError as error:
+            return DeliveryResult(target=target, status="failed", retryable=True, provider_id=composed.message_id,
+                                  error=f"outbox: {type(error).__name__}: {error}"[:500])
+        return DeliveryResult(target=target, status="sent", provider_id=composed.message_id,
+                              detail=f"written to {self.settings.outbox / 'new' / key}")
 
     def _tls(self) -> ssl.SSLContext:
         # Loading the CA bundle costs about 0.1 s: once per sender, and only when TLS is used.

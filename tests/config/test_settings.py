@@ -111,3 +111,19 @@ def test_check_config_accepts_the_example():
 def test_the_example_documents_every_key_of_the_schema():
     committed = (ROOT / "config" / "frontdesk.example.yaml").read_text()
     assert committed == render(), "regenerate with: python -m config.example > config/frontdesk.example.yaml"
+
+
+def test_a_run_keeps_mail_in_its_outbox_only_when_no_relay_is_configured(tmp_path):
+    from frontdesk.platform import OUTBOX_ENV, ensure_mail_outbox
+
+    environ: dict[str, str] = {}
+    settings = load_settings(None, environ={"FRONTDESK_DATA_DIR": str(tmp_path / "var")})
+    assert ensure_mail_outbox(settings, environ) == tmp_path / "var" / "outbox"
+    assert load_settings(None, environ=environ).outbound.email.outbox == tmp_path / "var" / "outbox"
+
+    relay = tmp_path / "relay.yaml"
+    relay.write_text("outbound:\n  email:\n    host: mail.shop.example\n")
+    assert ensure_mail_outbox(load_settings(relay, environ={}), {}) is None
+    chosen = {OUTBOX_ENV: "/srv/mail/outbox"}  # the operator's own choice stays
+    assert ensure_mail_outbox(load_settings(None, environ=chosen), chosen) is None
+    assert chosen == {OUTBOX_ENV: "/srv/mail/outbox"}

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import os
 import signal
+import smtplib
 import subprocess
 import sys
 import time
+from email.message import EmailMessage
 
 import requests
 
@@ -52,16 +56,16 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> di
     raise AssertionError("frontdesk run never became healthy")
 
 
-def run_command(*options: str, port: int | None = None) -> list[str]:
-    """`frontdesk run` on loopback ports of its own (HTTP on `port` when given)."""
+def run_command(*options: str, port: int | None = None, smtp_port: int | None = None) -> list[str]:
+    """`frontdesk run` on loopback ports of its own (HTTP on `port`, SMTP on `smtp_port`, when given)."""
     return [sys.executable, "-m", "frontdesk", "run", "--port", str(port or free_port()),
-            "--smtp-port", str(free_port()), *options]
+            "--smtp-port", str(smtp_port or free_port()), *options]
 
 
-def start_run(tmp_path, environ) -> tuple[subprocess.Popen, str]:
+def start_run(tmp_path, environ, smtp_port: int | None = None) -> tuple[subprocess.Popen, str]:
     """A `frontdesk run` in `tmp_path`, healthy, and its URL."""
     port = free_port()
-    process = subprocess.Popen(run_command(port=port), env=environ, stdout=subprocess.PIPE,
+    process = subprocess.Popen(run_command(port=port, smtp_port=smtp_port), env=environ, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, cwd=tmp_path)
     url = f"http://127.0.0.1:{port}"
     wait_healthy(url, process)
@@ -128,6 +132,34 @@ def test_run_again_on_the_same_data_takes_the_saved_token(tmp_path):
             outputs.append(process.communicate(timeout=60)[0].decode())
         assert process.returncode == 0, outputs[-1]
     assert "API token (saved in" in outputs[0] and "API token" not in outputs[1]
+
+
+def test_mail_to_a_run_without_a_relay_is_acknowledged_into_its_outbox(tmp_path):
+    """On embedded defaults nothing relays mail: the acknowledgment of a mail sent to the run's SMTP listener
+    is kept in var/outbox (a Maildir) and the run says so; with a relay configured, it would be sent."""
+    environ = clean_environ(tmp_path)
+    smtp_port = free_port()
+    process, url = start_run(tmp_path, environ, smtp_port=smtp_port)
+    outbox = tmp_path / "var" / "outbox" / "new"
+    try:
+        mail = EmailMessage()
+        mail["From"], mail["To"], mail["Subject"] = "Ann <ann@customer.example>", "help@localhost", "Order 1234"
+        mail["Message-ID"] = "<order-1234@customer.example>"
+        mail.set_content("My parcel arrived late and the box was damaged.")
+        with smtplib.SMTP("127.0.0.1", smtp_port, timeout=10) as client:
+            client.send_message(mail)
+        deadline = time.monotonic() + 60
+        while not (outbox.exists() and any(outbox.iterdir())) and time.monotonic() < deadline:
+            time.sleep(0.3)
+        [kept] = outbox.iterdir()
+        ack = email.message_from_bytes(kept.read_bytes(), policy=email.policy.default)
+        assert ack["To"] == "ann@customer.example" and ack["In-Reply-To"] == "<order-1234@customer.example>"
+        assert ack["Subject"].startswith("Re: Order 1234") and ack["Auto-Submitted"] == "auto-replied"
+    finally:
+        process.send_signal(signal.SIGINT)
+        output = process.communicate(timeout=60)[0].decode()
+    assert process.returncode == 0, output
+    assert f"outgoing mail is kept in {tmp_path / 'var' / 'outbox'}" in output
 
 
 def test_run_on_a_port_already_taken_says_so_and_leaves_nothing_running(tmp_path):

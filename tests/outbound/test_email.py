@@ -185,3 +185,24 @@ def test_recipient_cap_over_a_sliding_window_stops_ping_pong(sink, tmp_path, red
     assert sender.send("person@x.example", ack()).ok
     assert sender.send("bot@x.example", ack(kind="page")).ok  # pages to staff are essential
     assert len(sink.wait_for(4)) == 4
+
+
+def test_an_outbox_takes_the_mail_the_relay_would_have_had(sink, tmp_path):
+    outbox = tmp_path / "outbox"
+    result = make_sender(sink, tmp_path, outbox=str(outbox)).send("ann@customer.example", ack())
+    assert result.ok and result.detail.startswith(f"written to {outbox / 'new'}")
+    [path] = (outbox / "new").iterdir()
+    assert result.detail == f"written to {path}"
+    parsed = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert parsed["Message-ID"] == f"<{result.provider_id}>" and parsed["To"] == "ann@customer.example"
+    assert parsed["In-Reply-To"] == "<orig@customer.example>"
+    assert b"\r\n" not in path.read_bytes()  # a Maildir file, as mail readers expect it
+    assert parsed.get_content().strip() == "We have your message (case #12)."
+    assert sink.received == []  # nothing went to the relay
+
+
+def test_an_outbox_that_cannot_be_written_is_a_retryable_failure(sink, tmp_path):
+    blocked = tmp_path / "outbox"
+    blocked.write_text("a file where the Maildir should be")
+    result = make_sender(sink, tmp_path, outbox=str(blocked)).send("ann@customer.example", ack())
+    assert result.status == "failed" and result.retryable and result.error.startswith("outbox: ")
