@@ -23,6 +23,7 @@ from frontdesk.mentions.store import index_public, opens_case
 from frontdesk.models import FLAG_UNPARSED, Classification, Contact, Message, RawInbound, utcnow
 from frontdesk.queue import OUTBOUND_BUFFER
 from frontdesk.store.cases import record_opt_out
+from frontdesk.store.db import read_session
 from frontdesk.store.recorder import Recorder
 from frontdesk.store.tables import RawPayload
 from router.threading import asked_keys
@@ -157,7 +158,7 @@ class _Read:
 def _read_ahead(rt: Runtime, message_ids: list[str]) -> dict[str, _Read]:
     """Parse and classify the batch's pending payloads before its write transaction begins: pure work, and
     on SQLite the transaction holds the only write lock, which another worker is waiting for."""
-    with rt.sessions() as session:  # plain rows: nothing here is changed
+    with read_session(rt.sessions) as session:  # plain rows: nothing here is changed
         inbounds = [_inbound(raw) for raw in session.execute(_READABLE_RAWS, {"ids": message_ids})]
     reads = [_read(inbound) for inbound in inbounds]
     judged = rt.router.classify_many([read.message for read in reads])

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from frontdesk.models import utcnow
 from frontdesk.queue import INTAKE_BUFFER, OUTBOUND_BUFFER, PAGES, enqueue_keyed
 from frontdesk.store.cases import add_event
+from frontdesk.store.db import read_session
 from frontdesk.store.tables import Case, Delivery, RawPayload
 from workers.runtime import Runtime
 
@@ -38,7 +39,7 @@ def sweep(rt: Runtime) -> SweepReport:
     """Re-queue stale pending payloads and deliveries, settle stuck ones, re-queue overdue steps."""
     cutoff = utcnow() - rt.settings.workers.stuck_after
     unknown = _settle_stuck(rt, cutoff)
-    with rt.sessions() as session:
+    with read_session(rt.sessions) as session:
         payloads = list(session.scalars(select(RawPayload.id).where(
             RawPayload.status == "pending", RawPayload.received_at < cutoff).limit(LIMIT)))
         deliveries = list(session.execute(select(Delivery.id, Delivery.kind, Delivery.key).where(

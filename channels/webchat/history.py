@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from channels.webchat.parse import SLUG, parse
 from frontdesk.errors import MalformedPayloadError, UnsupportedEventError
 from frontdesk.models import Message, RawInbound
+from frontdesk.store.db import read_session
 from frontdesk.store.tables import RawPayload
 from frontdesk.store.transcripts import INBOUND, TranscriptEntry, message_entry_id, transcript
 
@@ -65,7 +66,7 @@ def _pending(session: Session, conversation: str) -> list[dict]:
 
 def conversation_events(sessions: sessionmaker[Session], conversation: str, limit: int) -> list[dict]:
     """The last `limit` lines of the conversation, oldest first (blocking: run it in a thread)."""
-    with sessions() as session:
+    with read_session(sessions) as session:
         lines = [_from_transcript(entry) for entry in transcript(session, SLUG, conversation, conversation, limit)]
         known = {line["id"] for line in lines}
         lines += [line for line in _pending(session, conversation) if line["id"] not in known]

@@ -24,6 +24,7 @@ from frontdesk.auth.roles import allows
 from frontdesk.auth.sessions import Cookies, Session, csrf_matches, session_secret
 from frontdesk.clocks.clocks import ClockPolicy
 from frontdesk.dashboard import formatting
+from frontdesk.store.db import read_session
 
 HERE = Path(__file__).resolve().parent
 SECURITY_HEADERS = {
@@ -84,7 +85,7 @@ class Desk:
         return Operator(session.username, role, session.csrf) if role else None
 
     def _role(self, username: str) -> str | None:
-        with self.services.sessions() as db:
+        with read_session(self.services.sessions) as db:
             return current_role(db, self.settings.dashboard, username)
 
     def page(self, role: str):
@@ -120,7 +121,7 @@ class Desk:
     async def db(self, function, *args):
         """Run `function(session, *args)` in a thread with a read session."""
         def run():
-            with self.services.sessions() as session:
+            with read_session(self.services.sessions) as session:
                 return function(session, *args)
         return await asyncio.to_thread(run)
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from config.social import SpikeSettings
 from frontdesk.mentions.store import Mention
 from frontdesk.models import DeliveryResult
+from frontdesk.store.db import read_session
 
 STATE = "mentions:spike"
 
@@ -85,7 +86,7 @@ def check(sessions, cursors, settings: SpikeSettings, now: datetime,
     `sessions` is the store's session factory; reads are done and closed before the state is written.
     """
     state = cursors.get(STATE) or {"active": False}
-    with sessions() as session:
+    with read_session(sessions) as session:
         spike = detect(negative_counts(session, now, settings), settings)
         shown = examples(session, now, settings) if spike and not state.get("active") else []
     if spike is None:

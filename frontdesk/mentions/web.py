@@ -24,6 +24,7 @@ from config.schema import LANGUAGE_CODE
 from frontdesk.dashboard.desk import Desk
 from frontdesk.mentions import queries
 from frontdesk.models import URGENCIES, utcnow
+from frontdesk.store.db import read_session
 from frontdesk.web.auth import client_for
 from frontdesk.web.responses import json_error
 
@@ -90,7 +91,7 @@ class MentionsView:
         return web.json_response(body)
 
     def _stats(self, filters, since, until, bucket) -> dict:
-        with self.services.sessions() as session:
+        with read_session(self.services.sessions) as session:
             return {
                 "since": since.isoformat(), "until": until.isoformat(),
                 "volume": queries.volume(session, filters, since, until, bucket),
@@ -112,14 +113,14 @@ class MentionsView:
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore")
         writer.writeheader()
-        with self.services.sessions() as session:
+        with read_session(self.services.sessions) as session:
             for row in queries.export_rows(session, filters, since, CSV_LIMIT):
                 flat = {**row, "author_handle": row["author"]["handle"], "author_name": row["author"]["name"]}
                 writer.writerow({key: _spreadsheet_safe(value) for key, value in flat.items()})
         return out.getvalue()
 
     def _read(self, query, *args):
-        with self.services.sessions() as session:
+        with read_session(self.services.sessions) as session:
             return query(session, *args)
 
     async def _allowed(self, request: web.Request) -> bool:

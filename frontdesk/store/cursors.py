@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from frontdesk.errors import IntakeUnavailableError
 from frontdesk.models import utcnow
+from frontdesk.store.db import read_session
 from frontdesk.store.tables import Cursor
 
 
@@ -23,7 +24,7 @@ class CursorStore:
     def get(self, name: str) -> dict | None:
         """The cursor's value, or None when it was never set."""
         try:
-            with self._sessions() as session:
+            with read_session(self._sessions) as session:
                 row = session.get(Cursor, name)
                 return dict(row.value) if row else None
         except SQLAlchemyError as error:

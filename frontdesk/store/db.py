@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
+import weakref
 from pathlib import Path
 
 from alembic import command
@@ -15,6 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_SECONDS = 30.0  # how long a SQLite statement waits for another process's lock
 BEGIN_POLL_SECONDS = 0.001
+READ_ONLY = "frontdesk_read_only"  # the execution option of read_session's engine
+_READ_ONLY_ENGINES: "weakref.WeakKeyDictionary[Engine, Engine]" = weakref.WeakKeyDictionary()
 log = logging.getLogger(__name__)
 
 
@@ -27,6 +30,8 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": BUSY_SECONDS, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "commit", _sqlite_end_read)
+        event.listen(engine, "rollback", _sqlite_end_read)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
@@ -57,6 +62,10 @@ def _sqlite_begin(connection) -> None:
     statement.
     """
     raw = connection.connection.dbapi_connection
+    if connection.get_execution_options().get(READ_ONLY):
+        raw.execute("PRAGMA query_only=ON")  # a write in a read session fails instead of taking the lock late
+        raw.execute("BEGIN")
+        return
     raw.execute("PRAGMA busy_timeout=0")
     deadline = time.monotonic() + BUSY_SECONDS
     try:
@@ -70,6 +79,23 @@ def _sqlite_begin(connection) -> None:
                 time.sleep(BEGIN_POLL_SECONDS)
     finally:
         raw.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
+
+
+def _sqlite_end_read(connection) -> None:
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.connection.dbapi_connection.execute("PRAGMA query_only=OFF")
+
+
+def read_session(sessions: sessionmaker[Session]) -> Session:
+    """A session that only reads. On SQLite it begins a plain (deferred) transaction, a snapshot of the WAL,
+    instead of BEGIN IMMEDIATE: it neither waits for a writer nor holds one up (a dashboard list or a worker's
+    read-ahead used to take the only write lock for as long as it read). On PostgreSQL it is READ ONLY."""
+    engine = sessions.kw["bind"]
+    read_only = _READ_ONLY_ENGINES.get(engine)
+    if read_only is None:
+        read_only = _READ_ONLY_ENGINES[engine] = engine.execution_options(**{READ_ONLY: True,
+                                                                            "postgresql_readonly": True})
+    return sessions(bind=read_only)
 
 
 def make_sessions(engine: Engine) -> sessionmaker[Session]:

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from frontdesk.queue import PAGES, enqueue_keyed
 from frontdesk.store.cases import acknowledge_case, resolve_case
+from frontdesk.store.db import read_session
 from frontdesk.store.queries import case_detail, list_cases
 from frontdesk.web.auth import client_for, may
 from frontdesk.web.responses import json_error
@@ -53,7 +54,7 @@ class CaseApi:
         return web.json_response({"cases": cases})
 
     def _list(self, status, urgency, channel, limit, before):
-        with self.services.sessions() as session:
+        with read_session(self.services.sessions) as session:
             return list_cases(session, status=status, urgency=urgency, channel=channel, limit=limit, before_id=before)
 
     async def detail(self, request: web.Request) -> web.Response:
@@ -65,7 +66,7 @@ class CaseApi:
         return web.json_response(detail)
 
     def _detail(self, case_id: int):
-        with self.services.sessions() as session:
+        with read_session(self.services.sessions) as session:
             return case_detail(session, case_id)
 
     async def acknowledge(self, request: web.Request) -> web.Response:

@@ -19,6 +19,7 @@ from frontdesk.mentions.web import MentionsView
 from frontdesk.metrics import Metrics, registry_for
 from frontdesk.queue import queue_depths
 from frontdesk.dashboard.routes import dashboard_routes
+from frontdesk.store.db import read_session
 from frontdesk.web.api import CaseApi
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ def _health(services: Services) -> dict:
     except redis.RedisError as error:
         report["redis"] = f"unavailable: {type(error).__name__}"
     try:
-        with services.sessions() as session:
+        with read_session(services.sessions) as session:
             session.execute(text("SELECT 1"))
         report["database"] = "ok"
     except Exception as error:  # any driver error means "not healthy", and says which
