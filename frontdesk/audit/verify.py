@@ -147,7 +147,7 @@ def _snapshot(engine: Engine, batch: int):
     connection = engine.raw_connection()
     cursor = connection.cursor()
     try:
-        cursor.execute("BEGIN")  # deferred: a snapshot, not the write lock every other transaction here takes
+        cursor.execute("BEGIN")  # deferred, as in store.db.read_session: a snapshot, not the write lock
 
         def fetch(query):
             cursor.execute(str(query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})))
