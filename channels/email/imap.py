@@ -57,8 +57,9 @@ async def poll_mailbox(mailbox: ImapMailboxSettings, context: ChannelContext, ac
     """Poll one mailbox until cancelled: lock, connect, catch up, wait; reconnect with backoff and jitter.
 
     `health` hears of every failure (a wrong password fails every connection) and of every catch-up that went
-    through; a good connection starts the backoff afresh. An error nobody expected is logged with its traceback and tried again after
-    `max_backoff`: one mailbox's fault must not end its polling for the life of the server."""
+    through; a good connection starts the backoff afresh. An error nobody expected is logged with its traceback
+    and tried again after `max_backoff`: one mailbox's fault must not end its polling for the life of the server.
+    """
     failures = 0
     stream = f"imap:{mailbox.name}"
 

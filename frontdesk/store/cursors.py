@@ -41,4 +41,5 @@ class CursorStore:
                     row.value = value
                     row.updated_at = utcnow()
         except SQLAlchemyError as error:
-            raise IntakeUnavailableError(f"cursor {name}: the store cannot be written: {type(error).__name__}") from error
+            raise IntakeUnavailableError(
+                f"cursor {name}: the store cannot be written: {type(error).__name__}") from error
