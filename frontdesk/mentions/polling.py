@@ -16,13 +16,16 @@ from typing import Any, Callable, Protocol
 
 import redis
 
-from frontdesk.channel import Accept
+from frontdesk.channel import Accept, PollHealth
 
 log = logging.getLogger(__name__)
+UNEXPECTED_BACKOFF = 60.0  # seconds before a stream whose poll failed unexpectedly is tried again
 
 
 class Poller(Protocol):
     """What the loop needs of a network's poller."""
+
+    health: PollHealth
 
     def streams(self) -> list[str]:
         """The names of the streams to poll."""
@@ -36,8 +39,10 @@ class Poller(Protocol):
 class PollLoop:
     """Runs a poller's streams on their own schedules under the account lock."""
 
-    def __init__(self, poller: Poller, lock: Callable[[str, float], Any] | None, lock_name: str, lock_ttl: float):
+    def __init__(self, poller: Poller, lock: Callable[[str, float], Any] | None, lock_name: str, lock_ttl: float,
+                 unexpected_backoff: float = UNEXPECTED_BACKOFF):
         self.poller = poller
+        self.unexpected_backoff = unexpected_backoff
         self.lock_factory = lock
         self.lock_name = lock_name
         self.lock_ttl = max(lock_ttl, 10.0)
@@ -74,10 +79,23 @@ class PollLoop:
                     log.warning("lost poll lock %s; standing by", self.lock_name)
                     return done
                 continue
-            delay = await self.poller.poll(stream, accept)
+            delay = await self._poll(stream, accept)
             self.due[stream] = time.monotonic() + delay
             done += 1
         return done
+
+
+    async def _poll(self, stream: str, accept: Accept) -> float:
+        """One round of `stream`. An error the poller did not expect is logged with its traceback, shown in its
+        health, and the stream tried again after `unexpected_backoff`: one stream's fault must not end the
+        account's polling for the life of the server (it did: the channel read "stopped" until a restart)."""
+        try:
+            return await self.poller.poll(stream, accept)
+        except Exception as error:
+            log.exception("%s %s: poll failed unexpectedly; trying again in %.0fs", self.lock_name, stream,
+                          self.unexpected_backoff)
+            self.poller.health.failed(stream, error)
+            return self.unexpected_backoff
 
 
 def _take(lock) -> bool:

@@ -174,3 +174,26 @@ async def test_a_store_that_cannot_keep_the_cursor_backs_off_and_loses_nothing(f
         assert stored_ids(store) == []
     assert await x.poll("mentions", intake.accept) == 60.0
     assert len(stored_ids(store)) == 1
+
+
+async def test_an_unexpected_error_is_shown_and_the_stream_polled_again(fake, store, intake, monkeypatch):
+    from frontdesk.mentions.polling import PollLoop
+
+    fake.add_mention("@TweepyDev the refund never came", AUTHOR)
+    x = poller(fake, store, user_id=fake.me["id"])
+    faults = iter([RuntimeError("a fault of ours"), RuntimeError("a fault of ours")])
+    real_fetch = x.fetch
+
+    def failing_twice(stream, state):
+        fault = next(faults, None)
+        if fault is not None:
+            raise fault
+        return real_fetch(stream, state)
+
+    monkeypatch.setattr(x, "fetch", failing_twice)  # stands for a bug met on one peculiar page
+    loop = PollLoop(x, None, "x:default", 30, unexpected_backoff=0.05)
+    await asyncio.wait_for(loop.run(intake.accept, rounds=2), timeout=10)
+    assert x.health.problem().startswith("mentions: RuntimeError, 2 polls in a row")
+    assert stored_ids(store) == []
+    await asyncio.wait_for(loop.run(intake.accept, rounds=1), timeout=10)
+    assert len(stored_ids(store)) == 1 and x.health.problem() is None
