@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from frontdesk.audit.chain import event_row, insert_linked
 from frontdesk.models import DeliveryResult, Rendered, case_reference, utcnow
 from frontdesk.store.cases import add_event, opted_out_among
+from frontdesk.store.db import read_session
 from frontdesk.store.tables import Case, Contact, ContactIdentity, Delivery, MessageRow
 from outbound.policy import acknowledgment_blocked
 from outbound.public_policy import PUBLIC_SENDERS, public_reply_refusal
@@ -263,7 +264,7 @@ def refresh_pages(rt: Runtime, case_id: int) -> int:
     """Rewrite every page already sent for the case (where the sender can) to show where it stands now."""
     from frontdesk.sender import UpdatingSender
 
-    with rt.sessions() as session:
+    with read_session(rt.sessions) as session:
         case = session.get(Case, case_id)
         pages = list(session.scalars(select(Delivery).where(
             Delivery.case_id == case_id, Delivery.kind == "page", Delivery.status == "sent",
