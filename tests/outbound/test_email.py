@@ -206,3 +206,15 @@ def test_an_outbox_that_cannot_be_written_is_a_retryable_failure(sink, tmp_path)
     blocked.write_text("a file where the Maildir should be")
     result = make_sender(sink, tmp_path, outbox=str(blocked)).send("ann@customer.example", ack())
     assert result.status == "failed" and result.retryable and result.error.startswith("outbox: ")
+
+
+def test_the_body_is_quoted_printable_readable_as_sent_with_short_lines(sink, tmp_path):
+    text = "Grüße, we have your message — case FD-000012.\n" + "word " * 60 + "\nLast line \n"
+    make_sender(sink, tmp_path).send("ann@customer.example", ack(text=text))
+    [mail] = sink.wait_for(1)
+    parsed = email.message_from_bytes(mail.data, policy=policy.default)
+    assert parsed["Content-Transfer-Encoding"] == "quoted-printable"  # spam filters score base64 text
+    assert parsed.get_content().replace("\r\n", "\n") == text
+    raw_body = mail.data.split(b"\r\n\r\n", 1)[1]
+    assert b"we have your message" in raw_body and b"Gr=C3=BC=C3=9Fe" in raw_body
+    assert max(len(line) for line in raw_body.split(b"\r\n")) <= 76
