@@ -84,7 +84,6 @@ class PollLoop:
             done += 1
         return done
 
-
     async def _poll(self, stream: str, accept: Accept) -> float:
         """One round of `stream`. An error the poller did not expect is logged with its traceback, shown in its
         health, and the stream tried again after `unexpected_backoff`: one stream's fault must not end the
