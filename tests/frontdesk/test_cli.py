@@ -72,6 +72,12 @@ def start_run(tmp_path, environ, smtp_port: int | None = None) -> tuple[subproce
     return process, url
 
 
+def stop_run(process: subprocess.Popen) -> str:
+    """Ctrl-C a run and wait for it to end; what it printed."""
+    process.send_signal(signal.SIGINT)
+    return process.communicate(timeout=60)[0].decode()
+
+
 def api_headers(tmp_path) -> dict[str, str]:
     """The bearer token the run saved in its data directory."""
     return {"Authorization": f"Bearer {(tmp_path / 'var' / 'api-token').read_text().strip()}"}
@@ -102,8 +108,7 @@ def test_run_on_embedded_defaults_takes_a_message_to_a_case_and_stops_cleanly(tm
         metrics = requests.get(f"{url}/metrics", timeout=10).text
         assert "frontdesk_queue_depth" in metrics
     finally:
-        process.send_signal(signal.SIGINT)
-        output = process.communicate(timeout=60)[0].decode()
+        output = stop_run(process)
     assert process.returncode == 0, output
     assert f"API token (saved in" in output
     assert (tmp_path / "var" / "redis" / "appendonlydir").exists() or (tmp_path / "var" / "redis" / "appendonly.aof").exists()
@@ -128,8 +133,7 @@ def test_run_again_on_the_same_data_takes_the_saved_token(tmp_path):
             assert requests.post(f"{url}/api/messages", json=body, headers=headers, timeout=10).status_code == 202
             assert requests.post(f"{url}/api/messages", json=body, timeout=10).status_code == 401
         finally:
-            process.send_signal(signal.SIGINT)
-            outputs.append(process.communicate(timeout=60)[0].decode())
+            outputs.append(stop_run(process))
         assert process.returncode == 0, outputs[-1]
     assert "API token (saved in" in outputs[0] and "API token" not in outputs[1]
 
@@ -156,8 +160,7 @@ def test_mail_to_a_run_without_a_relay_is_acknowledged_into_its_outbox(tmp_path)
         assert ack["To"] == "ann@customer.example" and ack["In-Reply-To"] == "<order-1234@customer.example>"
         assert ack["Subject"].startswith("Re: Order 1234") and ack["Auto-Submitted"] == "auto-replied"
     finally:
-        process.send_signal(signal.SIGINT)
-        output = process.communicate(timeout=60)[0].decode()
+        output = stop_run(process)
     assert process.returncode == 0, output
     assert f"outgoing mail is kept in {tmp_path / 'var' / 'outbox'}" in output
 
@@ -211,8 +214,7 @@ def test_one_run_per_data_dir_and_a_run_killed_outright_leaves_nothing_working(t
         assert not redis_working_in(left_redis, tmp_path / "var" / "redis")
         assert [case["message_count"] for case in wait_for_cases(url, headers, 1, timeout=30)] == [1]
     finally:
-        third.send_signal(signal.SIGINT)
-        output = third.communicate(timeout=60)[0].decode()
+        output = stop_run(third)
     assert third.returncode == 0, output
     assert f"a redis-server (pid {left_redis}) left by a run that did not stop" in output
 
@@ -235,8 +237,7 @@ def test_an_embedded_redis_that_dies_is_started_again_and_the_pipeline_goes_on(t
         assert requests.post(f"{url}/api/messages", json=second, headers=headers, timeout=10).status_code == 202
         assert sorted(case["urgency"] for case in wait_for_cases(url, headers, 2)) == ["critical", "normal"]
     finally:
-        process.send_signal(signal.SIGINT)
-        output = process.communicate(timeout=60)[0].decode()
+        output = stop_run(process)
     assert process.returncode == 0, output
     assert "the embedded redis-server exited with -9; starting it again" in output
     assert not redis_left_in(tmp_path)
