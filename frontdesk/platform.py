@@ -29,12 +29,13 @@ from config.schema import Settings
 from frontdesk import heap
 from frontdesk.errors import AlreadyRunningError
 from frontdesk.redis_server import EmbeddedRedis
+from frontdesk.settings import ENV_OVERRIDES
 
 log = logging.getLogger(__name__)
 TOKEN_FILE = "api-token"
 LOCK_FILE = "run.lock"
 PARENT_ENV = "FRONTDESK_RUN_PID"  # tells a worker which process started it, to stop when that one is gone
-OUTBOX_ENV = "FRONTDESK_EMAIL_OUTBOX"  # outbound.email.outbox, as frontdesk.settings reads it
+OUTBOX_ENV = ENV_OVERRIDES["outbound.email.outbox"]
 
 
 def ensure_api_token(data_dir: Path, environ: dict) -> str | None:

@@ -54,7 +54,7 @@ class EmailAdapter:
             self.meta["limits"] = json.dumps(custom_limits)
 
     def health(self) -> str | None:
-        """A mailbox that keeps failing to connect (a wrong password, say), or None; shown by /healthz."""
+        """A mailbox that keeps failing (a wrong password, say), or None; shown by /healthz."""
         return self.imap_health.problem()
 
     def intake_meta(self, body: bytes, recipients: list[str]) -> dict[str, str]:

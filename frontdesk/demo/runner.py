@@ -85,8 +85,7 @@ def run_demo(url: str, token: str | None, timeout: float, console: Console | Non
                 tally.escalated = wait_for(lambda: escalated(receiver, tally.acknowledged_by_demo), timeout)
             refresh(session, url, tally)
         except requests.RequestException as error:
-            status = refused(error, url, tally, console)
-            return status
+            return refused(error, url, tally, console)
         status = report(tally, receiver, console)
         return status
     finally:
