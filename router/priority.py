@@ -7,10 +7,10 @@ of them, so its page waits at most for the batches already being routed.
 
 This is a hint, not a decision: it reads the start of the raw payload before
 any parser (the strings of a JSON body; a mail's Subject and the start of its
-first text part, router/mail_peek.py; else the bytes as text), and the worker
-still routes the message with every rule and the model. A hint missed (a
-keyword past the first KiB, say) costs only the message's place in line; one
-given wrongly costs only another's. What only the model finds urgent waits its turn.
+first text part, its markup taken out if HTML, router/mail_peek.py; else the
+bytes as text), and the worker still routes the message with every rule and
+the model. A hint missed (a keyword past the first KiB, say) costs only the
+message's place in line; one given wrongly costs only another's. What only the model finds urgent waits its turn.
 """
 
 from __future__ import annotations

@@ -189,3 +189,42 @@ def test_every_fixture_mail_cut_anywhere_is_read_without_error():
         mail = path.read_bytes()
         for cut in range(0, len(mail), max(len(mail) // 40, 1)):
             assert isinstance(mail_words(mail[:cut], SCREENED_CHARS), str), (path.name, cut)
+
+
+OUTLOOK_HEAD = ("<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\">"
+                "<style><!-- " + "p.MsoNormal, li.MsoNormal {margin:0cm; font-size:11.0pt; font-family:Calibri;} " * 80
+                + "--></style><!--[if gte mso 9]><xml><o:shapedefaults v:ext=\"edit\" spidmax=\"1026\" /></xml>"
+                "<![endif]--></head>")
+
+
+def html_mail(markup: str, transfer: str = "quoted-printable") -> bytes:
+    part_charset = charsets.Charset("utf-8")
+    part_charset.body_encoding = {"base64": charsets.BASE64, "quoted-printable": charsets.QP}[transfer]
+    part = MIMEText(markup, "html", part_charset)
+    part["Subject"] = "Flat 4"
+    return part.as_bytes().replace(b"\n", b"\r\n")
+
+
+@pytest.mark.parametrize("transfer", ["base64", "quoted-printable"])
+def test_a_mail_written_only_in_html_is_read_past_its_styles(screen, transfer):
+    body = "<body><header><p class=MsoNormal>Dear team,</p></header><p>The socket by the sink caught " \
+           "fire&nbsp;last night &amp; we had to call the fire brigade.</p></body></html>"
+    mail = html_mail(OUTLOOK_HEAD + body, transfer)
+    assert len(OUTLOOK_HEAD) > 4 * SCREENED_CHARS  # past what a text part is read for
+    assert screen(mail, "message/rfc822") == "safety.fire"
+    words = payload_text(mail, "message/rfc822")
+    assert words.startswith("Flat 4\nDear team, The socket by the sink caught fire last night & we had")
+    assert "MsoNormal" not in words and "<" not in words
+    assert screen(html_mail(OUTLOOK_HEAD + "<body><p>Please read the meter on Monday.</p></body>", transfer),
+                  "message/rfc822") is None
+
+
+def test_html_words_leave_out_markup_and_stay_linear_on_hostile_markup():
+    from router.mail_peek import HTML_BYTES, html_words
+    assert html_words("<HEAD><TITLE>x</TITLE></HEAD><Script>fire()</Script><b>kept</b> <!-- unclosed fire") == "kept"
+    assert html_words("<headline>kept</headline> &lt;tag&gt; &#233;") == "kept <tag> é"
+    assert html_words("<style></style>x" * 1200) == " ".join(["x"] * 1200)
+    assert html_words("<p>&amp;" * 2000) == " ".join(["&"] * 2000)
+    assert html_words("<head" * 3300) == "<head" * 3300  # never a whole tag name
+    assert html_words("x<!--" * 3300) == "x"  # the first comment never ends
+    assert html_words("<a " + "b" * HTML_BYTES) == "<a " + "b" * HTML_BYTES  # no tag ends: words, not markup
