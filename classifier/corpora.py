@@ -24,7 +24,10 @@ RISK_HEADS = CATEGORIES[:-1]
 REPORT_TYPES = {"Affected individuals": "report_affected", "Infrastructure and utilities": "report_infrastructure",
                 "Caution and advice": "report_caution", "Donations and volunteering": "report_donations",
                 "Other Useful Information": "report_other"}
-REPORT_HEADS = tuple(REPORT_TYPES.values())
+# A third side: a message of sympathy and support ("praying for everyone in Boston") needs no case. The type
+# alone labels it, informative or not: the fixed mapping makes every such tweet low.
+SYMPATHY_TYPE, SYMPATHY_HEAD = "Sympathy and support", "report_sympathy"
+REPORT_HEADS = (*REPORT_TYPES.values(), SYMPATHY_HEAD)
 HEADS = ("case", "informative", *RISK_HEADS, *REPORT_HEADS)
 AUTHORED = Path(__file__).with_name("data") / "examples.jsonl"
 CRISIS_HIGH = {"Affected individuals", "Infrastructure and utilities", "Caution and advice"}
@@ -88,6 +91,7 @@ def load_crisislex(root: Path) -> list[Example]:
                 for kind, head in REPORT_TYPES.items():
                     labels[head] = int(informativeness == "Related and informative" and info_type == kind)
                     weights[head] = 1.0
+                labels[SYMPATHY_HEAD], weights[SYMPATHY_HEAD] = int(info_type == SYMPATHY_TYPE), 1.0
                 examples.append(Example(row[1], "crisislex", path.parent.name, labels, weights, gold=gold))
     return examples
 

@@ -22,6 +22,8 @@ HIGH_CATEGORIES = ("legal", "privacy", "harassment", "financial", "regulatory")
 URGENT_REPORTS = {"report_affected": "people affected", "report_infrastructure": "infrastructure damaged",
                   "report_caution": "a warning"}
 OTHER_REPORTS = {"report_donations": "a donation appeal", "report_other": "other news"}
+# ... and low when it reads more as sympathy and support than as any kind of report.
+QUIET_REPORTS = {"report_sympathy": "sympathy and support"}
 # What the sentence embedding's pull towards a head reads as, for the reasons (pull away from `case`: "low").
 TONE = {
     "case": "complaints", "low": "messages that need no case", "informative": "incident reports",
@@ -44,7 +46,8 @@ class Thresholds:
     report about an incident (`normal`); report_types: a report that is no
     complaint and was judged urgent or informative is `high` (safety) if it
     reads more as people affected, infrastructure damaged or a warning than as
-    a donation appeal or other news, else `normal`.
+    a donation appeal or other news, else `normal`; and `low` if it reads more
+    as sympathy and support than as any of them.
     """
 
     critical: float = 0.6
@@ -107,14 +110,18 @@ def decide(scores: dict[str, float], thresholds: Thresholds, harm_denied: bool =
 
 
 def _by_report(scores: dict[str, float], urgency: str, driver: str, categories: list[str]) -> Verdict:
-    """An urgent or informative report that is no complaint: its kind decides between high (safety) and normal."""
+    """An urgent or informative report that is no complaint: its kind decides between high (safety), normal
+    and, for a message of sympathy, low."""
     urgent = max(URGENT_REPORTS, key=scores.__getitem__)
     other = max(OTHER_REPORTS, key=scores.__getitem__)
+    rest = [name for name in categories if name != "safety"]
+    quiet = max((name for name in QUIET_REPORTS if name in scores), key=scores.__getitem__, default=None)
+    if quiet is not None and scores[quiet] > max(scores[urgent], scores[other]) and not rest:
+        return Verdict("low", "case", [], (quiet, scores[quiet]))
     if scores[urgent] > scores[other]:
         if driver == "informative":  # the incident-report score still drove it; the kind made it urgent
             return Verdict("high", "informative", ["safety"], (urgent, scores[urgent]))
         return Verdict(urgency, driver, categories, (urgent, scores[urgent]))
-    rest = [name for name in categories if name != "safety"]
     if rest:
         return Verdict("high", max(rest, key=scores.__getitem__), rest, (other, scores[other]))
     return Verdict("normal", "informative", ["service"], (other, scores[other]))
@@ -157,8 +164,8 @@ def _unread_reason(code: str, confidence: float) -> Reason:
 
 
 def _report_reason(head: str, score: float) -> Reason:
-    kind = URGENT_REPORTS.get(head) or OTHER_REPORTS[head]
-    effect = "urgent" if head in URGENT_REPORTS else "not urgent"
+    kind = URGENT_REPORTS.get(head) or OTHER_REPORTS.get(head) or QUIET_REPORTS[head]
+    effect = "urgent" if head in URGENT_REPORTS else "not urgent" if head in OTHER_REPORTS else "no case needed"
     return Reason(source="model", name=f"model:{head}", score=round(score, 3),
                   detail=f"an incident report, not a complaint, reading most as {kind} ({score:.2f}): {effect}")
 

@@ -143,7 +143,8 @@ class ClassifierSettings(Section):
     informative: float = Field(0.5, ge=0, le=1, description="Incident-report score for normal.")
     guards: bool = Field(True, description="Negated harm, sarcasm and quoted-text guards.")
     report_types: bool = Field(True, description="An incident report that is no complaint is high only if it is\n"
-                               "about people affected, infrastructure damaged or a warning; else normal.")
+                               "about people affected, infrastructure damaged or a warning; else normal; low if\n"
+                               "it reads most as sympathy and support.")
     languages: list[LanguageCode] = Field(
         ["en"], description="Languages the model reads (ISO 639-1 codes). A message it judges low in another\n"
                             "language is not dropped: addressed to the organisation, it gets router.default_urgency;\n"

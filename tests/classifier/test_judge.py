@@ -7,7 +7,7 @@ from classifier.judge import decide
 
 QUIET = {"case": 0.1, "informative": 0.1, "safety": 0.1, "legal": 0.0, "privacy": 0.0, "harassment": 0.0,
          "financial": 0.0, "regulatory": 0.0, "report_affected": 0.1, "report_infrastructure": 0.1,
-         "report_caution": 0.1, "report_donations": 0.1, "report_other": 0.1}
+         "report_caution": 0.1, "report_donations": 0.1, "report_other": 0.1, "report_sympathy": 0.1}
 
 
 def scores(**changed: float) -> dict[str, float]:
@@ -41,9 +41,24 @@ def test_another_risk_keeps_a_demoted_report_high():
     assert (verdict.urgency, verdict.driver, verdict.categories) == ("high", "financial", ["financial"])
 
 
+def test_a_report_that_reads_most_as_sympathy_needs_no_case():
+    for danger in ({"safety": 0.9}, {"informative": 0.8}):
+        verdict = decide(scores(**danger, report_sympathy=0.7, report_affected=0.5, report_other=0.4), Thresholds())
+        assert verdict == ("low", "case", [], ("report_sympathy", 0.7))
+    verdict = decide(scores(safety=0.9, report_sympathy=0.5, report_affected=0.6), Thresholds())
+    assert (verdict.urgency, verdict.report) == ("critical", ("report_affected", 0.6))
+
+
+def test_sympathy_never_quiets_a_complaint_or_another_risk():
+    assert decide(scores(case=0.8, report_sympathy=0.9), Thresholds()).urgency == "normal"
+    verdict = decide(scores(safety=0.9, financial=0.7, report_sympathy=0.9), Thresholds())
+    assert (verdict.urgency, verdict.categories) == ("high", ["financial"])
+
+
 def test_the_operator_can_turn_the_report_kinds_off():
-    verdict = decide(scores(safety=0.9, report_donations=0.8), Thresholds(report_types=False))
-    assert (verdict.urgency, verdict.report) == ("critical", None)
+    for kind in ("report_donations", "report_sympathy"):
+        verdict = decide(scores(safety=0.9, **{kind: 0.8}), Thresholds(report_types=False))
+        assert (verdict.urgency, verdict.report) == ("critical", None)
 
 
 def test_a_model_without_report_heads_decides_as_before():
@@ -63,4 +78,13 @@ def test_a_report_made_urgent_by_its_kind_explains_itself_by_that_kind():
     result = classify("Flood waters rising fast on the Bruce Highway, two people trapped on a car roof near Gympie")
     assert result.urgency in ("critical", "high") and "safety" in result.categories
     assert any(reason.name.startswith("model:report_") and reason.detail.endswith(": urgent")
+               for reason in result.reasons)
+
+
+def test_the_shipped_model_records_a_message_of_sympathy_without_a_case_and_says_why():
+    text = "RIP to the victims of the Boston marathon bombing"
+    assert classify(text, thresholds=Thresholds(report_types=False)).urgency == "normal"  # an incident report
+    result = classify(text)
+    assert result.urgency == "low"
+    assert any(reason.name == "model:report_sympathy" and reason.detail.endswith("no case needed")
                for reason in result.reasons)
