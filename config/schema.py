@@ -177,8 +177,8 @@ class RouterSettings(Section):
     chat: ChatSettings = Field(default_factory=ChatSettings)
     rules: list[RuleSettings] = Field(default_factory=list, description=(
         "Keyword and regex rules; they always win when they fire. Yours come first; the bundled rules\n"
-        "(config/default.yaml: legal threats, regulators, harassment, fraud, safety hazards, fire, unsubscribe\n"
-        "and spam, each in English and six more languages) follow, except one you give the same name, which\n"
+        "(config/default.yaml: legal threats, regulators, harassment, fraud, safety hazards, people trapped,\n"
+        "fire, unsubscribe and spam, each in English and six more languages) follow, except one you give the same name, which\n"
         "yours replaces. The first is shown."))
     bundled_rules: bool = Field(True, description="Keep the bundled rules beside yours; false: only yours.")
     classifier: ClassifierSettings = Field(default_factory=ClassifierSettings)

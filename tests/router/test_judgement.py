@@ -157,6 +157,29 @@ def test_the_default_rules_know_how_people_say_they_smell_gas(text):
     assert (result.reasons[0].name, result.urgency) == ("safety.hazard", "critical")
 
 
+@pytest.mark.parametrize("text", [
+    "Praying for my brother, he is trapped under the rubble on 5th street, please send help",
+    "My mum has been stuck in the lift at Tower B for 40 minutes and nobody answers the alarm",
+    "Wir stecken seit einer halben Stunde im Aufzug fest",
+    "Mi madre está atrapada en el ascensor del portal",
+    "Ma fille est coincée dans l'ascenseur depuis une heure",
+    "Mio figlio è bloccato nell’ascensore del vostro centro commerciale",
+    "Minha avó está presa no elevador do prédio",
+    "Mijn vader zit al een uur vast in de lift",
+])
+def test_someone_trapped_is_critical_on_the_default_rules(text):
+    result = default_router().classify(message(text))
+    assert (result.reasons[0].name, result.urgency, result.categories[0]) == ("safety.trapped", "critical", "safety")
+
+
+@pytest.mark.parametrize("text", ["I feel trapped in this contract you sold me", "My refund is stuck in your system",
+                                  "Der Kellner hat mir Kaffee über die Jacke verschüttet",
+                                  "Ik ben bedolven onder het werk, maar mijn pakket is nog steeds niet bezorgd"])
+def test_being_trapped_only_in_a_manner_of_speaking_is_no_trapped_person(text):
+    result = default_router().classify(message(text))
+    assert "safety.trapped" not in [reason.name for reason in result.reasons]
+
+
 @pytest.mark.parametrize("text", ["L'avocat était pourri et le pain rassis",  # the avocado, not a lawyer
                                   "J'ai attendu au feu rouge devant votre magasin pendant dix minutes",
                                   "La salsa se cocina a fuego lento, pero la mía llegó fría",

@@ -35,6 +35,7 @@ def test_a_payload_a_paging_rule_names_is_put_first_with_that_rule(screen):
     assert screen(api_body("There is a smell of gas after your engineer left"), "application/json") == \
         "safety.hazard"
     assert screen(api_body("My lawyer will be in touch"), "application/json") == "legal.threat"
+    assert screen(api_body("My son is stuck in the lift on floor 3"), "application/json") == "safety.trapped"
 
 
 def test_json_escapes_are_read_so_words_in_other_languages_are_found(screen):
