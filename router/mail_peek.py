@@ -17,6 +17,7 @@ from __future__ import annotations
 import binascii
 import html
 import re
+import string
 from email.errors import HeaderParseError
 from email.header import decode_header
 from typing import NamedTuple
@@ -28,6 +29,7 @@ BASE64_PER_CHAR = 4 / 3  # bytes of base64 text per decoded byte
 HTML_BYTES = 16 * 1024  # of an HTML part, before its markup is taken out
 # Elements whose content is no words of the message; cut by str.find, so a missing end costs one pass.
 _ENDS = {"<head": "</head>", "<style": "</style>", "<script": "</script>", "<!--": "-->"}
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 _TAG_END = frozenset((">", "/", " ", "\t", "\r", "\n"))
 _TAG = re.compile(r"<[^<>]{0,2000}>")
 _SPACE = re.compile(r"\s+")
@@ -74,7 +76,7 @@ def html_words(markup: str) -> str:
     """The words of a piece of HTML: head, styles, scripts, comments and tags dropped, entities read,
     spaces collapsed. Linear in its length: no pattern here can backtrack over the whole text."""
     kept: list[str] = []
-    lowered = markup.lower()
+    lowered = markup.translate(_ASCII_LOWER)  # str.lower() may lengthen a text ("İ"), and positions must line up
     upcoming = {start: _element(lowered, start, 0) for start in _ENDS}  # each searched again only once passed
     position = 0
     while position < len(markup):

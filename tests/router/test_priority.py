@@ -224,6 +224,7 @@ def test_html_words_leave_out_markup_and_stay_linear_on_hostile_markup():
     from router.mail_peek import HTML_BYTES, html_words
     assert html_words("<HEAD><TITLE>x</TITLE></HEAD><Script>fire()</Script><b>kept</b> <!-- unclosed fire") == "kept"
     assert html_words("<headline>kept</headline> &lt;tag&gt; &#233;") == "kept <tag> é"
+    assert html_words("İİİ<STYLE>x</STYLE> kept") == "İİİ kept"  # "İ".lower() is two characters
     assert html_words("<style></style>x" * 1200) == " ".join(["x"] * 1200)
     assert html_words("<p>&amp;" * 2000) == " ".join(["&"] * 2000)
     assert html_words("<head" * 3300) == "<head" * 3300  # never a whole tag name
