@@ -13,7 +13,7 @@ import pytest
 
 from config.schema import RouterSettings
 from frontdesk.settings import load_settings
-from router.mail_peek import mail_words
+from router.mail_peek import HTML_BYTES, html_words, mail_words
 from router.priority import JSON_BYTES, SCREENED_CHARS, payload_text, urgent_screen
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -220,8 +220,7 @@ def test_a_mail_written_only_in_html_is_read_past_its_styles(screen, transfer):
                   "message/rfc822") is None
 
 
-def test_html_words_leave_out_markup_and_stay_linear_on_hostile_markup():
-    from router.mail_peek import HTML_BYTES, html_words
+def test_html_words_leave_out_markup_even_when_it_is_broken():
     assert html_words("<HEAD><TITLE>x</TITLE></HEAD><Script>fire()</Script><b>kept</b> <!-- unclosed fire") == "kept"
     assert html_words("<headline>kept</headline> &lt;tag&gt; &#233;") == "kept <tag> é"
     assert html_words("İİİ<STYLE>x</STYLE> kept") == "İİİ kept"  # "İ".lower() is two characters
