@@ -24,6 +24,7 @@ URGENT_REPORTS = {"report_affected": "people affected", "report_infrastructure":
 OTHER_REPORTS = {"report_donations": "a donation appeal", "report_other": "other news"}
 # ... and low when it reads more as sympathy and support than as any kind of report.
 QUIET_REPORTS = {"report_sympathy": "sympathy and support"}
+REPORT_EFFECTS = ((URGENT_REPORTS, "urgent"), (OTHER_REPORTS, "not urgent"), (QUIET_REPORTS, "no case needed"))
 # What the sentence embedding's pull towards a head reads as, for the reasons (pull away from `case`: "low").
 TONE = {
     "case": "complaints", "low": "messages that need no case", "informative": "incident reports",
@@ -164,8 +165,8 @@ def _unread_reason(code: str, confidence: float) -> Reason:
 
 
 def _report_reason(head: str, score: float) -> Reason:
-    kind = URGENT_REPORTS.get(head) or OTHER_REPORTS.get(head) or QUIET_REPORTS[head]
-    effect = "urgent" if head in URGENT_REPORTS else "not urgent" if head in OTHER_REPORTS else "no case needed"
+    kinds, effect = next((kinds, effect) for kinds, effect in REPORT_EFFECTS if head in kinds)
+    kind = kinds[head]
     return Reason(source="model", name=f"model:{head}", score=round(score, 3),
                   detail=f"an incident report, not a complaint, reading most as {kind} ({score:.2f}): {effect}")
 

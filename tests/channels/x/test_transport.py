@@ -11,6 +11,7 @@ from sqlalchemy import select
 from channels.x.transport import XPoller
 from config.types import fill_secrets
 from config.social import XChannelSettings
+from frontdesk.mentions.polling import PollLoop
 from frontdesk.store.cursors import CursorStore
 from frontdesk.store.tables import RawPayload
 from tests.fakes.x_api import UNAUTHORIZED, FakeXApi, Fault, load_fixture
@@ -177,8 +178,6 @@ async def test_a_store_that_cannot_keep_the_cursor_backs_off_and_loses_nothing(f
 
 
 async def test_an_unexpected_error_is_shown_and_the_stream_polled_again(fake, store, intake, monkeypatch):
-    from frontdesk.mentions.polling import PollLoop
-
     fake.add_mention("@TweepyDev the refund never came", AUTHOR)
     x = poller(fake, store, user_id=fake.me["id"])
     faults = iter([RuntimeError("a fault of ours"), RuntimeError("a fault of ours")])
