@@ -10,7 +10,7 @@ recall and F1. crisis-thresholds classifies each CrisisLexT26 event with a
 model trained without it (as bench/judgement.py --only crisis does), then
 decides urgency again under each pair of the safety threshold (`critical` and
 `safety_high` together) and the `informative` threshold, other thresholds
-as shipped. Both show where the shipped setting stands against the best one;
+as shipped, then under each `report_urgent` with the others as shipped. Both show where the shipped setting stands against the best one;
 the best one is not adopted from these measurements alone (crisis events are
 also training data, the IRC set is measure-only). The last line holds the
 shipped and the best figures as `name=value` pairs.
@@ -39,6 +39,7 @@ SENDER_SECONDS = (30, 60, 120, 180, 300)
 REPLY_SECONDS = (300, 600)
 SAFETY = (0.3, 0.4, 0.5, 0.6, 0.7)
 INFORMATIVE = (0.3, 0.4, 0.5, 0.6, 0.7)
+REPORT_URGENT = (0.3, 0.4, 0.5, 0.6, 0.7)
 
 
 def chat_windows(root: Path) -> dict[str, float]:
@@ -70,8 +71,9 @@ def crisis_thresholds(root: Path) -> dict[str, float]:
         scores.extend(result.scores for result in results)
         print(f"  {event}: scored", flush=True)
 
-    def figure(safety: float, informative: float) -> float:
-        thresholds = replace(DEFAULT_THRESHOLDS, critical=safety, safety_high=safety, informative=informative)
+    def figure(safety: float, informative: float, report_urgent: float = DEFAULT_THRESHOLDS.report_urgent) -> float:
+        thresholds = replace(DEFAULT_THRESHOLDS, critical=safety, safety_high=safety, informative=informative,
+                             report_urgent=report_urgent)
         # The negated-harm guard only turns critical into high, which this mapping already joins.
         return macro_f1(gold, [URGENCY_TO_CRISIS[decide(row, thresholds)[0]] for row in scores], CLASSES)
 
@@ -80,8 +82,12 @@ def crisis_thresholds(root: Path) -> dict[str, float]:
     for safety in SAFETY:
         print(f"{safety:20} " + " ".join(f"{grid[(safety, value)]:.3f}" for value in INFORMATIVE))
     best = max(grid, key=grid.__getitem__)
-    return {"crisis_shipped_f1": figure(DEFAULT_THRESHOLDS.safety_high, DEFAULT_THRESHOLDS.informative),
-            "crisis_best_f1": grid[best], "crisis_best_safety": best[0], "crisis_best_informative": best[1]}
+    shipped = (DEFAULT_THRESHOLDS.safety_high, DEFAULT_THRESHOLDS.informative)
+    by_kind = {value: figure(*shipped, report_urgent=value) for value in REPORT_URGENT}
+    print("report_urgent        " + " ".join(f"{value:5}" for value in REPORT_URGENT))
+    print(" " * 21 + " ".join(f"{by_kind[value]:.3f}" for value in REPORT_URGENT))
+    return {"crisis_shipped_f1": figure(*shipped), "crisis_best_f1": grid[best], "crisis_best_safety": best[0],
+            "crisis_best_informative": best[1], "crisis_best_report_urgent": max(by_kind, key=by_kind.__getitem__)}
 
 
 SWEEPS = {"chat-windows": chat_windows, "crisis-thresholds": crisis_thresholds}

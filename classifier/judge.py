@@ -48,7 +48,9 @@ class Thresholds:
     complaint and was judged urgent or informative is `high` (safety) if it
     reads more as people affected, infrastructure damaged or a warning than as
     a donation appeal or other news, else `normal`; and `low` if it reads more
-    as sympathy and support than as any of them.
+    as sympathy and support than as any of them; report_urgent: a report made
+    urgent by its kind alone (its safety score under `safety_high`) also needs that
+    kind's own score to reach this, else it is `normal`.
     """
 
     critical: float = 0.6
@@ -59,6 +61,7 @@ class Thresholds:
     informative: float = 0.5
     guards: bool = True
     report_types: bool = True
+    report_urgent: float = 0.5
     languages: tuple[str, ...] = ("en",)
 
     def for_category(self, category: str) -> float:
@@ -104,15 +107,17 @@ def decide(scores: dict[str, float], thresholds: Thresholds, harm_denied: bool =
         urgency, driver = "low", "case"
     if driver in ("safety", "informative") and thresholds.report_types and scores["case"] < thresholds.case \
             and "report_other" in scores:
-        return _by_report(scores, urgency, driver, categories)
+        return _by_report(scores, urgency, driver, categories, thresholds.report_urgent)
     if urgency != "low" and not categories:
         categories = ["service"]
     return Verdict(urgency, driver, categories)
 
 
-def _by_report(scores: dict[str, float], urgency: str, driver: str, categories: list[str]) -> Verdict:
+def _by_report(scores: dict[str, float], urgency: str, driver: str, categories: list[str],
+               report_urgent: float) -> Verdict:
     """An urgent or informative report that is no complaint: its kind decides between high (safety), normal
-    and, for a message of sympathy, low."""
+    and, for a message of sympathy, low. Where only the kind would make it urgent (the safety score did not),
+    that kind must also be likely enough (`report_urgent`): else it is normal, reading as that kind."""
     urgent = max(URGENT_REPORTS, key=scores.__getitem__)
     other = max(OTHER_REPORTS, key=scores.__getitem__)
     rest = [name for name in categories if name != "safety"]
@@ -120,9 +125,11 @@ def _by_report(scores: dict[str, float], urgency: str, driver: str, categories: 
     if quiet is not None and scores[quiet] > max(scores[urgent], scores[other]) and not rest:
         return Verdict("low", "case", [], (quiet, scores[quiet]))
     if scores[urgent] > scores[other]:
-        if driver == "informative":  # the incident-report score still drove it; the kind made it urgent
+        if driver != "informative":
+            return Verdict(urgency, driver, categories, (urgent, scores[urgent]))
+        if scores[urgent] >= report_urgent:  # the incident-report score drove it; the kind made it urgent
             return Verdict("high", "informative", ["safety"], (urgent, scores[urgent]))
-        return Verdict(urgency, driver, categories, (urgent, scores[urgent]))
+        return Verdict("normal", "informative", ["service"], (urgent, scores[urgent]))
     if rest:
         return Verdict("high", max(rest, key=scores.__getitem__), rest, (other, scores[other]))
     return Verdict("normal", "informative", ["service"], (other, scores[other]))
@@ -141,7 +148,7 @@ def judge(text: str, prepared: Prepared, scores: dict[str, float], model: Linear
     reasons.insert(0, _model_reason(model, vector, driver, scores[driver], f"urgency {urgency}",
                                     -1.0 if urgency == "low" else 1.0))
     if report is not None:
-        reasons.insert(1, _report_reason(*report))
+        reasons.insert(1, _report_reason(*report, urgency, thresholds.report_urgent))
     for name in categories:  # (safety listed by a report's kind alone has its reason above)
         if name not in ("service", driver) and scores[name] >= thresholds.for_category(name):
             reasons.append(_model_reason(model, vector, name, scores[name], f"category {name}"))
@@ -164,9 +171,11 @@ def _unread_reason(code: str, confidence: float) -> Reason:
                          f"trusted to read (router.classifier.languages): its 'low' says nothing about this message")
 
 
-def _report_reason(head: str, score: float) -> Reason:
+def _report_reason(head: str, score: float, urgency: str, report_urgent: float) -> Reason:
     kinds, effect = next((kinds, effect) for kinds, effect in REPORT_EFFECTS if head in kinds)
     kind = kinds[head]
+    if kinds is URGENT_REPORTS and urgency == "normal":
+        effect = f"not urgent, as that is below {report_urgent:.2f} (router.classifier.report_urgent)"
     return Reason(source="model", name=f"model:{head}", score=round(score, 3),
                   detail=f"an incident report, not a complaint, reading most as {kind} ({score:.2f}): {effect}")
 

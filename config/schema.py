@@ -145,6 +145,8 @@ class ClassifierSettings(Section):
     report_types: bool = Field(True, description="An incident report that is no complaint is high only if it is\n"
                                "about people affected, infrastructure damaged or a warning; else normal; low if\n"
                                "it reads most as sympathy and support.")
+    report_urgent: float = Field(0.5, ge=0, le=1, description="A report that only its kind makes high (its safety\n"
+                                 "score is under safety_high) needs that kind's score to reach this; else normal.")
     languages: list[LanguageCode] = Field(
         ["en"], description="Languages the model reads (ISO 639-1 codes). A message it judges low in another\n"
                             "language is not dropped: addressed to the organisation, it gets router.default_urgency;\n"

@@ -36,6 +36,26 @@ def test_a_complaint_is_never_judged_by_the_kind_of_report():
     assert decide(danger, Thresholds()) == ("critical", "safety", ["safety"], None)
 
 
+def test_a_report_that_only_its_kind_makes_urgent_needs_that_kind_to_be_likely():
+    unsure = scores(informative=0.8, report_affected=0.4, report_other=0.2)
+    assert decide(unsure, Thresholds()) == ("normal", "informative", ["service"], ("report_affected", 0.4))
+    assert decide(unsure, Thresholds(report_urgent=0.3)).urgency == "high"
+    danger = scores(safety=0.9, informative=0.8, report_affected=0.4, report_other=0.2)
+    assert decide(danger, Thresholds()).urgency == "critical"  # the safety score backs it
+
+
+def test_an_unsure_report_kind_says_why_it_did_not_page():
+    text = "Several houses destroyed by the earthquake in the north of the country"
+    no_safety = {"critical": 1.0, "safety_high": 1.0}  # leaves the report's kind to decide
+    result = classify(text, thresholds=Thresholds(**no_safety))
+    assert (result.urgency, result.categories) == ("high", ("safety",))
+    result = classify(text, thresholds=Thresholds(**no_safety, report_urgent=0.99))
+    assert result.urgency == "normal"
+    assert any(reason.name == "model:report_infrastructure"
+               and reason.detail.endswith("not urgent, as that is below 0.99 (router.classifier.report_urgent)")
+               for reason in result.reasons)
+
+
 def test_another_risk_keeps_a_demoted_report_high():
     verdict = decide(scores(safety=0.9, financial=0.7, report_donations=0.8), Thresholds())
     assert (verdict.urgency, verdict.driver, verdict.categories) == ("high", "financial", ["financial"])
