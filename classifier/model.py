@@ -180,14 +180,24 @@ class LinearModel:
         contributions = self.weights[vector.indices, column] * vector.values * direction
         strongest = np.argsort(-contributions)[: limit * 4]
         totals: dict[str, float] = {}
-        for position in strongest[contributions[strongest] > 0]:
-            word = vector.words[position]
-            key = DENSE_LABELS.get(word, word) if word.startswith("d:") else word.lower()
-            if all(part in STOPWORDS for part in key.replace("'", "").replace("’", "").split()):
-                continue
-            totals[key] = totals.get(key, 0.0) + float(contributions[position])
+        for position, contribution in zip(strongest.tolist(), contributions[strongest].tolist()):
+            if contribution <= 0:
+                break
+            key = shown_word(vector.words[position])
+            if key is not None:
+                totals[key] = totals.get(key, 0.0) + contribution
         ranked = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
         return ranked[:limit]
+
+
+@lru_cache(maxsize=65_536)
+def shown_word(word: str) -> str | None:
+    """How a feature's word is shown in a reason (a dense cue by its label, a word in lower case), or None for
+    one made only of stopwords, which explains nothing."""
+    key = DENSE_LABELS.get(word, word) if word.startswith("d:") else word.lower()
+    if all(part in STOPWORDS for part in key.replace("'", "").replace("’", "").split()):
+        return None
+    return key
 
 
 @lru_cache(maxsize=1)
