@@ -7,9 +7,10 @@ several people talk at once, so it joins a case only on evidence that it
 belongs there (on any other channel, such a message is one person writing to
 us and continues their open case, as the router does for every channel):
 
-- a line that names someone ("bob: …", "bob, …", "@bob …", Slack's "<@U123>")
-  continues the sender's exchange with that person, or else the case that
-  person opened, if that case had a message within `reply_window`;
+- a line that names someone ("bob: …", "bob, …", "@bob …", Slack's "<@U123>";
+  in any case, as people type nicknames) continues the sender's exchange with
+  that person, or else the case that person opened, if that case had a message
+  within `reply_window`;
 - a line that names no one it has talked with continues its sender's own open
   case only if that case had a message within `sender_window`: a line typed
   right after one's own;
@@ -70,19 +71,22 @@ class _Line:
 
     def __init__(self, message: Message, settings: ChatSettings):
         self.namespace, self.own = _split(message.sender.handle)
+        own = self.own.casefold()
         named = addressee(message.text)
-        self.named = named if named != self.own else None
+        self.named = named if named and named.casefold() != own else None
         words = _NAME.findall(message.text)
         names = ([self.named] if self.named else []) + words[:ENDS] + words[-ENDS:]
-        self.names = [name for name in dict.fromkeys(names) if name != self.own]
+        self.names = [name for name in dict.fromkeys(names) if name.casefold() != own]
         self.slot = int(message.sent_at.timestamp() // max(settings.reply_window.total_seconds(), 1))
         self.prefix = f"{message.channel}\0{self.namespace}\0"
         self._keys: dict[str, list[str]] = {}
 
     def keys(self, name: str) -> list[str]:
-        """The pair keys of the sender and `name`: this slot's, then the one before."""
+        """The pair keys of the sender and `name`, whatever the case either is written in ("Ann", "ann"): this
+        slot's, then the one before."""
         if name not in self._keys:
-            pair = f"{self.own}\0{name}" if self.own < name else f"{name}\0{self.own}"
+            own, other = self.own.casefold(), name.casefold()
+            pair = f"{own}\0{other}" if own < other else f"{other}\0{own}"
             self._keys[name] = [PAIR_KEY + hashlib.blake2b(f"{self.prefix}{pair}\0{slot}".encode("utf-8", "replace"),
                                                            digest_size=10).hexdigest()
                                 for slot in (self.slot, self.slot - 1)]

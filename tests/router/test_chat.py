@@ -82,6 +82,17 @@ def test_someone_who_answers_others_is_not_joined_to_their_own_old_question(room
     assert cases == [0, 1, 1, 0, 1]
 
 
+def test_a_name_finds_its_exchange_whatever_case_it_is_typed_in(room):
+    cases, how = route_both(room, [
+        ("client:ann", "my parcel was left in the rain and everything inside is soaked", 0),
+        ("client:Dee", "ann: send us a photo of the box please", 60),
+        ("client:cy", "how do I change the delivery address on an order?", 100),
+        ("client:ann", "DEE: here it is, the label is unreadable", 200),
+    ])
+    assert cases == [0, 0, 1, 0]
+    assert how[3] == "addressed"
+
+
 def test_a_chat_line_that_names_nobody_continues_its_senders_case_only_within_the_sender_window():
     lines = [line(0, "ann", "the kettle I bought sparks when I switch it on", 0),
              line(1, "ann", "and it smells of burning", 20),
