@@ -10,9 +10,10 @@ recall and F1. crisis-thresholds classifies each CrisisLexT26 event with a
 model trained without it (as bench/judgement.py --only crisis does), then
 decides urgency again under each pair of the safety threshold (`critical` and
 `safety_high` together) and the `informative` threshold, other thresholds
-as shipped, then under each `report_urgent` with the others as shipped. Both show where the shipped setting stands against the best one;
-the best one is not adopted from these measurements alone (crisis events are
-also training data, the IRC set is measure-only). The last line holds the
+as shipped, then under each `report_urgent` with the others as shipped. Both
+show where the shipped setting stands against the best one; the best one is
+not adopted from these measurements alone (crisis events are also training
+data, the IRC set is measure-only). The last line holds the
 shipped and the best figures as `name=value` pairs.
 """
 

@@ -75,8 +75,10 @@ class _Line:
         named = addressee(message.text)
         self.named = named if named and named.casefold() != own else None
         words = _NAME.findall(message.text)
-        names = ([self.named] if self.named else []) + words[:ENDS] + words[-ENDS:]
-        self.names = [name for name in dict.fromkeys(names) if name.casefold() != own]
+        names: dict[str, str] = {}  # one per name whatever its case, as written first
+        for name in ([self.named] if self.named else []) + words[:ENDS] + words[-ENDS:]:
+            names.setdefault(name.casefold(), name)
+        self.names = [name for folded, name in names.items() if folded != own]
         self.slot = int(message.sent_at.timestamp() // max(settings.reply_window.total_seconds(), 1))
         self.prefix = f"{message.channel}\0{self.namespace}\0"
         self._keys: dict[str, list[str]] = {}
