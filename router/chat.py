@@ -11,9 +11,10 @@ us and continues their open case, as the router does for every channel):
   in any case, as people type nicknames) continues the sender's exchange with
   that person, or else the case that person opened, if that case had a message
   within `reply_window`;
-- a line that begins with a name without a colon ("bob try this", "bob - it
-  means …") continues the case that person opened, if there is one live: a
-  first word counts as a name only when someone of that name has a case;
+- a line that names someone at either end without a colon ("bob try this",
+  "sorry bob, no idea") continues the case that person opened, if that case
+  had a message within `reply_window`: a word counts as a name only when
+  someone of that name has such a case;
 - a line that names no one it has talked with continues its sender's own open
   case only if that case had a message within `sender_window`: a line typed
   right after one's own;
@@ -46,7 +47,6 @@ from router.threads import CaseLookup
 # "bob: …" (IRC), "bob, …", "@bob …" and Slack's "<@U123> …".
 _ADDRESSED = re.compile(r"^\s*(?:<@(\w{2,40})>|@([\w\-.]{2,40})\b|([\w\-\[\]\\`^{}|.]{2,40})\s*[:,]\s+\S)")
 _NAME = re.compile(r"[\w\-\[\]\\`^{}|.]{2,40}")
-_FIRST_WORD = re.compile(r"^\s*([\w\-\[\]\\`^{}|.]{2,40})\b")
 ENDS = 3  # people name whom they talk to at either end of a line: "thanks bob", "try this, bob"
 PAIR_KEY = "chat-pair:"
 
@@ -78,8 +78,6 @@ class _Line:
         own = self.own.casefold()
         named = addressee(message.text)
         self.named = named if named and named.casefold() != own else None
-        first = None if named else _FIRST_WORD.match(message.text)
-        self.first = first.group(1) if first and first.group(1).casefold() != own else None
         words = _NAME.findall(message.text)
         names: dict[str, str] = {}  # one per name whatever its case, as written first
         for name in ([self.named] if self.named else []) + words[:ENDS] + words[-ENDS:]:
@@ -99,6 +97,14 @@ class _Line:
                                                            digest_size=10).hexdigest()
                                 for slot in (self.slot, self.slot - 1)]
         return self._keys[name]
+
+
+def asked_handles(message: Message, settings: ChatSettings) -> list[str]:
+    """Every handle whose open case `resolve_chat` may look up for this line."""
+    if not is_chat_line(message, settings):
+        return []
+    line = _Line(message, settings)
+    return [line.namespace + name for name in line.names]
 
 
 def asked_pair_keys(message: Message, settings: ChatSettings) -> list[str]:
@@ -125,8 +131,8 @@ def resolve_chat(message: Message, lookup: CaseLookup, settings: ChatSettings) -
     """The case a chat line continues (or none), and the pair key it leaves on its case, if it talks to anyone.
 
     In order: the exchange with its addressee; the addressee's own open case;
-    an exchange with someone it mentions; the open case of whoever its first
-    word names; the sender's own open case within `sender_window`.
+    an exchange with someone it mentions; the open case of someone it
+    mentions; the sender's own open case within `sender_window`.
     """
     line = _Line(message, settings)
     since = message.sent_at - settings.reply_window
@@ -146,11 +152,12 @@ def resolve_chat(message: Message, lookup: CaseLookup, settings: ChatSettings) -
         match = ThreadMatch(case_id=found[0], how="mentioned", confidence=0.75,
                             evidence=f"mentions {found[1]}, who talked with the sender in this case")
         return match, tuple(line.keys(found[1])[:1])
-    case_id = lookup.open_case_for_sender(message.channel, line.namespace + line.first, since) if line.first else None
-    if case_id is not None:
-        match = ThreadMatch(case_id=case_id, how="addressed", confidence=0.75,
-                            evidence=f"begins with {line.first}, who opened this case")
-        return match, tuple(line.keys(line.first)[:1])
+    for name in line.names:
+        case_id = lookup.open_case_for_sender(message.channel, line.namespace + name, since) if name != named else None
+        if case_id is not None:
+            match = ThreadMatch(case_id=case_id, how="mentioned", confidence=0.7,
+                                evidence=f"mentions {name}, who opened this case")
+            return match, tuple(line.keys(name)[:1])
     left = tuple(line.keys(named)[:1]) if named else ()
     case_id = lookup.open_case_for_sender(message.channel, message.sender.handle,
                                           message.sent_at - settings.sender_window)

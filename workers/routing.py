@@ -26,6 +26,7 @@ from frontdesk.store.cases import record_opt_out
 from frontdesk.store.db import read_session
 from frontdesk.store.recorder import Recorder
 from frontdesk.store.tables import RawPayload
+from router.chat import asked_handles
 from router.threading import asked_keys
 from workers.delivery import deliver_many
 from workers.escalation import StepJobs, begin_step, enqueue_step_jobs
@@ -112,9 +113,11 @@ def _route_together(rt: Runtime, message_ids: list[str]) -> BatchOutcome:
             if message is not None:
                 parsed.append((raw, message, read.classification))
         keys: set[str] = set()
+        handles = {(message.channel, message.sender.handle) for _, message, _ in parsed}
         for _, message, _ in parsed:
             keys.update(*asked_keys(message, rt.settings.router.chat))
-        recorder.lookup.prefetch(keys, {(message.channel, message.sender.handle) for _, message, _ in parsed})
+            handles.update((message.channel, handle) for handle in asked_handles(message, rt.settings.router.chat))
+        recorder.lookup.prefetch(keys, handles)
         # Every message but a public mention opens or joins a case, so its sender will be a contact.
         recorder.add_senders([message.sender for _, message, _ in parsed if not message.public])
         for raw, message, classification in parsed:

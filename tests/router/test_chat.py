@@ -93,16 +93,16 @@ def test_a_name_finds_its_exchange_whatever_case_it_is_typed_in(room):
     assert how[3] == "addressed"
 
 
-def test_a_line_that_begins_with_someones_name_without_a_colon_joins_their_case(room):
+def test_a_line_that_names_someone_without_a_colon_joins_the_case_they_opened(room):
     cases, how = route_both(room, [
         ("client:ann", "my parcel was left in the rain and everything inside is soaked", 0),
         ("client:cy", "how do I change the delivery address on an order?", 10),
         ("client:dee", "ann send us a photo of the box please", 60),
-        ("client:eve", "cy - it is under orders, then change address", 70),
+        ("client:eve", "it is under orders, then change address, cy", 70),
         ("client:fay", "parcel lockers are down again today", 200),  # "parcel" is nobody's name
     ])
     assert cases == [0, 1, 0, 1, 2]
-    assert how[2:] == ["addressed", "addressed", "new"]
+    assert how[2:] == ["mentioned", "mentioned", "new"]
 
 
 def test_a_chat_line_that_names_nobody_continues_its_senders_case_only_within_the_sender_window():

@@ -208,3 +208,30 @@ def test_a_message_a_paging_rule_names_is_routed_and_paged_before_the_backlog(ma
     assert sorted(seen[2:6]) == [f"default:r-{n}" for n in range(4)]
     metrics = requests.get(f"{platform.url}/metrics", timeout=10).text
     assert 'frontdesk_messages_first_total{channel="api",rule="safety.fire"} 1.0' in metrics
+
+
+def room_line(external_id: str, handle: str, text: str) -> dict:
+    """A chat-room line bridged through the API: no subject, no thread key."""
+    return {"external_id": external_id, "sender": {"handle": handle, "name": handle.title()}, "text": text}
+
+
+def test_a_room_line_finds_the_case_of_someone_it_names_in_its_own_batch_and_in_a_later_one(
+        make_platform, receiver, database_url):
+    platform = make_platform(database_url=database_url, channels=client(receiver.url),
+                             router={"chat": {"rooms": ["api"]}})
+    for body in (room_line("r-1", "ann", "my parcel was left in the rain and everything inside is soaked"),
+                 room_line("r-2", "cy", "how do I change the delivery address on an order?"),
+                 room_line("r-3", "dee", "ann send us a photo of the box please")):
+        assert platform.post_message(body).status_code == 202
+    platform.work()  # one batch: ann's case is recorded in it
+    assert platform.post_message(room_line("r-4", "eve", "it is under orders, then change address, cy")
+                                 ).status_code == 202
+    platform.work()  # a later batch: cy's identity comes from the prefetch
+
+    with platform.runtime.sessions() as session:
+        case_of = {external_id.split(":", 1)[1]: case_id for external_id, case_id
+                   in session.execute(select(MessageRow.external_id, MessageRow.case_id))}
+        assert case_of["r-3"] == case_of["r-1"] and case_of["r-4"] == case_of["r-2"] != case_of["r-1"]
+        added = session.scalars(select(CaseEvent.data).where(CaseEvent.case_id == case_of["r-2"],
+                                                             CaseEvent.kind == "message_added")).all()
+    assert any("mentions cy, who opened this case" in str(data) for data in added), added
