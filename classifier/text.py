@@ -18,19 +18,33 @@ _QUOTE_HEADER = re.compile(
     r"|le\s.{0,120}\sa\sécrit\s?:|from:\s.+)$",
     re.IGNORECASE,
 )
+# A sum: "$2,400", "€1.500,00", "EUR 300", "2,400 euros", "1500€", "5k dollars", "2 grand". The amount ends
+# with a digit, so the full stop after "$12." is not read as a decimal point.
+_AMOUNT = r"\d(?:[\d,.]*\d)?"
+_SCALE = r"(?:k|m|bn|million|billion|thousand|grand)"
+_SIGN = "$£€¥₹"
+_CODES = ("eur", "usd", "gbp", "chf", "cad", "aud", "inr", "jpy")
+_UNITS = (r"(?:euros?|dollars?|bucks|pounds?|quid|francs?|yen|rupees?|pesos?|reais|kronor|kroner|"
+          + "|".join(_CODES) + ")")
+_MONEY = (rf"(?:[{_SIGN}]|(?:{'|'.join(_CODES)})\s?)\s?{_AMOUNT}(?:\s?{_SCALE})?\b"
+          rf"|{_AMOUNT}(?:\s?{_SCALE})?\s?(?:[{_SIGN}]|{_UNITS}\b)|{_AMOUNT}\s?grand\b")
+_MONEY_PARTS = re.compile(rf"(?:[{_SIGN}]|[a-z]{{3}})?\s?({_AMOUNT})\s?({_SCALE})?", re.IGNORECASE)
+_MONEY_TOKEN = re.compile(_MONEY, re.IGNORECASE)
+_MONEY_SCALE = {"k": 1e3, "thousand": 1e3, "grand": 1e3, "m": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9}
+_EUROPEAN_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?")
+_DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}")
 _TOKEN = re.compile(
     r"https?://\S+|www\.\S+"
     r"|[\w.+-]+@[\w-]+\.[\w.]+"
     r"|@\w+"
     r"|#\w+"
-    r"|[$£€]\s?\d[\d,]*(?:\.\d+)?\s?(?:k|m|bn|million|billion|thousand)?\b"
+    rf"|{_MONEY}"
     r"|\d[\d,]*(?:\.\d+)?"
     r"|[^\W\d_]+(?:['’][^\W\d_]+)?"
     r"|[!?.,;:]"
     r"|[\U0001F300-\U0001FAFF\u2600-\u27BF]",
     re.IGNORECASE,
 )
-_MONEY_SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9}
 NEGATORS = frozenset(
     "no not never nobody noone nothing none neither nor without cannot cant dont doesnt didnt "
     "isnt wasnt werent arent wont wouldnt couldnt shouldnt havent hasnt hadnt aint".split()
@@ -84,15 +98,31 @@ def strip_quoted(text: str) -> tuple[str, bool]:
     return text, False
 
 
-def _money_value(token: str) -> float:
-    match = re.match(r"[$£€]\s?([\d,]+(?:\.\d+)?)\s?([a-z]*)", token, re.IGNORECASE)
-    if not match:
+def is_money(token: str) -> bool:
+    """Whether a token of _TOKEN is a sum of money."""
+    first = token[0]
+    return first in _SIGN or ((first.isdigit() or token[:3].lower() in _CODES)
+                              and _MONEY_TOKEN.fullmatch(token) is not None)
+
+
+def money_value(token: str) -> float:
+    """The amount of a money token ("€1.500,00" 1500, "5k dollars" 5000); 0.0 for any other token."""
+    match = _MONEY_PARTS.match(token)
+    if not match or not is_money(token):
         return 0.0
+    amount = match.group(1)
+    if _EUROPEAN_THOUSANDS.fullmatch(amount):  # 1.500,00
+        amount = amount.replace(".", "").replace(",", ".")
+    elif _DECIMAL_COMMA.fullmatch(amount):  # 12,50
+        amount = amount.replace(",", ".")
+    else:  # 2,400.50
+        amount = amount.replace(",", "")
     try:
-        amount = float(match.group(1).replace(",", ""))
-    except ValueError:
+        value = float(amount)
+    except ValueError:  # "1.2.3"
         return 0.0
-    return amount * _MONEY_SCALE.get(match.group(2).lower(), 1.0)
+    scale = match.group(2) or (token.rsplit(None, 1)[-1] if token.lower().endswith("grand") else "")
+    return value * _MONEY_SCALE.get(scale.lower(), 1.0)
 
 
 def _normalise(token: str) -> str:
@@ -106,7 +136,7 @@ def _normalise(token: str) -> str:
         return "<email>"
     if first == "#":
         return lowered[1:] or "#"
-    if first in "$£€":
+    if is_money(token):
         return "<money>"
     if first.isdigit():
         return "<number>" if len(lowered) < 5 else "<longnumber>"
@@ -135,7 +165,7 @@ def prepare(text: str, subject: str | None = None) -> Prepared:
     raw = _TOKEN.findall(combined[:MAX_CHARS])
     written = [_normalise(token) for token in raw]
     tokens = [GLOSSARY.get(token, token) for token in written]
-    big_money = any(_money_value(token) >= 1000 for token in raw if token[0] in "$£€")
+    big_money = any(money_value(token) >= 1000 for token in raw)
     caps = sum(1 for token in raw if len(token) > 2 and token.isupper() and token.isalpha())
     return Prepared(
         tokens=tuple(tokens),

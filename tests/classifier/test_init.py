@@ -54,6 +54,8 @@ def test_legal_threat_is_high_and_legal():
 @pytest.mark.parametrize(("text", "category"), [
     ("Your company leaked my personal data and now I'm getting scam calls", "privacy"),
     ("Someone took $4,500 from my account through your app", "financial"),
+    ("your app charged my card twice, 2,400 euros gone, fix it now", "financial"),
+    ("I was charged 5000 dollars for a service I cancelled in March", "financial"),
     ("I've reported you to the ombudsman", "regulatory"),
 ])
 def test_other_high_risk_categories(text, category):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from classifier.text import prepare, strip_quoted
+import pytest
+
+from classifier.text import money_value, prepare, strip_quoted
 
 
 def test_negation_marks_the_next_words_until_punctuation():
@@ -27,6 +29,30 @@ def test_class_tokens_for_links_handles_addresses_and_sums():
 def test_small_sums_are_not_big_money():
     assert not prepare("charged me £12.50 twice").big_money
     assert prepare("charged me £2k").big_money
+
+
+@pytest.mark.parametrize(("text", "amount"), [
+    ("charged 2,400 euros twice", 2400.0),
+    ("€1.500,00 gone from my account", 1500.0),
+    ("1500€ taken", 1500.0),
+    ("a fee of EUR 300", 300.0),
+    ("USD5000 withdrawal", 5000.0),
+    ("5k dollars", 5000.0),
+    ("lost 2 grand on this", 2000.0),
+    ("paid 12,50 euros", 12.5),
+    ("₹50,000 lost", 50000.0),
+])
+def test_a_sum_is_one_money_token_whichever_side_its_currency_is_written(text, amount):
+    prepared = prepare(text)
+    assert prepared.tokens.count("<money>") == 1
+    assert [money_value(token) for token in prepared.raw_words if money_value(token)] == [amount]
+    assert prepared.big_money == (amount >= 1000)
+
+
+@pytest.mark.parametrize("text", ["took $12. then more", "2 grandchildren", "version 2.5.1 crashed",
+                                  "I waited 1500 minutes", "1.2.3 dollars"])
+def test_numbers_that_are_not_a_big_sum_are_not_big_money(text):
+    assert not prepare(text).big_money
 
 
 def test_quoted_lines_and_attribution_are_dropped():
