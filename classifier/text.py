@@ -101,8 +101,12 @@ def strip_quoted(text: str) -> tuple[str, bool]:
 def is_money(token: str) -> bool:
     """Whether a token of _TOKEN is a sum of money."""
     first = token[0]
-    return first in _SIGN or ((first.isdigit() or token[:3].lower() in _CODES)
-                              and _MONEY_TOKEN.fullmatch(token) is not None)
+    if first in _SIGN:
+        return True
+    if first.isdigit():
+        return _MONEY_TOKEN.fullmatch(token) is not None
+    # "EUR 300", "USD5k": a currency code with an amount; plain words are letters only.
+    return not token.isalpha() and token[:3].lower() in _CODES and _MONEY_TOKEN.fullmatch(token) is not None
 
 
 def money_value(token: str) -> float:
@@ -165,7 +169,7 @@ def prepare(text: str, subject: str | None = None) -> Prepared:
     raw = _TOKEN.findall(combined[:MAX_CHARS])
     written = [_normalise(token) for token in raw]
     tokens = [GLOSSARY.get(token, token) for token in written]
-    big_money = any(money_value(token) >= 1000 for token in raw)
+    big_money = any(money_value(token) >= 1000 for token, word in zip(raw, written) if word == "<money>")
     caps = sum(1 for token in raw if len(token) > 2 and token.isupper() and token.isalpha())
     return Prepared(
         tokens=tuple(tokens),
