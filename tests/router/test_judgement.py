@@ -68,7 +68,7 @@ def test_praise_is_low_and_not_acknowledged():
 def test_thresholds_come_from_settings():
     text = "Your heater caught fire in my living room and my son was burned, we're at the hospital"
     assert router().classify(message(text)).urgency == "critical"
-    assert router(classifier={"critical": 0.999}).classify(message(text)).urgency == "high"
+    assert router(classifier={"critical": 1.0}).classify(message(text)).urgency == "high"
 
 
 def test_model_off_falls_back_to_the_default_urgency():
@@ -141,6 +141,17 @@ def test_a_fire_or_smoke_hazard_is_paged_on_the_default_rules(text):
     ("safety.hazard", "Mijn zoon ligt in het ziekenhuis na jullie product"),
     ("legal.threat", "Mijn advocaat start een rechtszaak"),
     ("financial.fraud", "Dit is oplichting, 300 euro onterecht afgeschreven"),
+    ("safety.threat", "Ich weiß, wo Sie wohnen. Pass bloß auf."),
+    ("privacy.exposure", "In meinem Konto sehe ich die Daten anderer Kunden"),
+    ("privacy.exposure", "Hubo una filtración de datos y nadie nos avisó"),
+    ("safety.hazard", "Mon fils a avalé une pile de votre télécommande"),
+    ("safety.threat", "Sé dónde vive su gerente"),
+    ("safety.threat", "Je sais où vous habitez, vous allez le regretter"),
+    ("safety.hazard", "Die Apotheke hat mir das falsche Medikament gegeben"),
+    ("safety.hazard", "Encontré un trozo de vidrio en el yogur de mi hijo"),
+    ("safety.hazard", "Mio figlio ha avuto una reazione allergica al vostro biscotto"),
+    ("harassment.discrimination", "Le vendeur m'a crié : retourne dans ton pays"),
+    ("harassment.discrimination", "De bezorger riep: ga terug naar je eigen land"),
 ])
 def test_the_default_rules_name_their_words_in_six_more_languages(rule, text):
     result = default_router().classify(message(text))
@@ -155,6 +166,56 @@ def test_the_default_rules_name_their_words_in_six_more_languages(rule, text):
 def test_the_default_rules_know_how_people_say_they_smell_gas(text):
     result = default_router().classify(message(text))
     assert (result.reasons[0].name, result.urgency) == ("safety.hazard", "critical")
+
+
+@pytest.mark.parametrize("text", [
+    "@acme I will come to your office and make you pay for this, watch your back",
+    "Refund me or I'll find out where your manager lives, you’ve been warned",
+    "I'm going to come down there and hurt whoever is on the desk",
+    "If this isn't fixed today I will kill you all",
+])
+def test_a_threat_of_violence_is_critical_on_the_default_rules(text):
+    result = default_router().classify(message(text))
+    assert (result.reasons[0].name, result.urgency, result.categories[0]) == ("safety.threat", "critical", "safety")
+
+
+@pytest.mark.parametrize("text", ["If I carry this box up the stairs I'll hurt my back, please deliver it inside",
+                                  "This delay is killing me, where is my order?",
+                                  "I know where your shop is, I'll bring it back tomorrow",
+                                  "Your prices will kill your business, just saying"])
+def test_words_of_violence_that_threaten_nobody_are_no_threat(text):
+    result = default_router().classify(message(text))
+    assert "safety.threat" not in [reason.name for reason in result.reasons]
+
+
+@pytest.mark.parametrize(("text", "rule", "category"), [
+    ("Your pharmacy gave me the wrong medication and I took it for three days", "safety.hazard", "safety"),
+    ("I found glass in the baby food jar I bought yesterday", "safety.hazard", "safety"),
+    ("My daughter had an allergic reaction to the 'nut free' cake", "safety.hazard", "safety"),
+    ("@acme my toddler swallowed a button battery from your toy remote, we are at A&E now", "safety.hazard", "safety"),
+    ("My son swallowed one of the magnets from your building set", "safety.hazard", "safety"),
+    ("Your password reset page shows other customers' names and addresses", "privacy.exposure", "privacy"),
+    ("I received someone else's bank statement in my online account", "privacy.exposure", "privacy"),
+    ("Your store manager told me to go back to my own country", "harassment.discrimination", "harassment"),
+])
+def test_harm_the_model_is_known_to_miss_is_paged_on_the_default_rules(text, rule, category):
+    result = default_router().classify(message(text))
+    assert result.reasons[0].name == rule and category in result.categories
+    assert result.urgency in load_settings(environ={}).router.page_urgencies
+
+
+@pytest.mark.parametrize("text", ["I received another customer's order instead of mine",
+                                  "My payment went into someone else's account",
+                                  "The battery in my laptop swells up",
+                                  "Where can I buy a button battery for the remote?"])
+def test_near_misses_of_those_phrases_fire_no_privacy_or_safety_rule(text):
+    result = default_router().classify(message(text))
+    assert not {"privacy.exposure", "safety.hazard"} & {reason.name for reason in result.reasons}
+
+
+def test_someone_who_already_unsubscribed_and_still_gets_mail_is_an_opt_out():
+    result = default_router().classify(message("I keep getting your marketing texts even though I unsubscribed twice"))
+    assert result.opt_out and "regulatory" in result.categories
 
 
 @pytest.mark.parametrize("text", [
