@@ -28,7 +28,7 @@ _UNITS = (r"(?:euros?|dollars?|bucks|pounds?|quid|francs?|yen|rupees?|pesos?|rea
           + "|".join(_CODES) + ")")
 _MONEY = (rf"(?:[{_SIGN}]|(?:{'|'.join(_CODES)})\s?)\s?{_AMOUNT}(?:\s?{_SCALE})?\b"
           rf"|{_AMOUNT}(?:\s?{_SCALE})?\s?(?:[{_SIGN}]|{_UNITS}\b)|{_AMOUNT}\s?grand\b")
-_MONEY_PARTS = re.compile(rf"(?:[{_SIGN}]|[a-z]{{3}})?\s?({_AMOUNT})\s?({_SCALE})?", re.IGNORECASE)
+_MONEY_PARTS = re.compile(rf"(?:[{_SIGN}]|[a-z]{{3}})?\s?({_AMOUNT})\s?(?:({_SCALE})\b)?", re.IGNORECASE)
 _MONEY_TOKEN = re.compile(_MONEY, re.IGNORECASE)
 _MONEY_SCALE = {"k": 1e3, "thousand": 1e3, "grand": 1e3, "m": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9}
 _EUROPEAN_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?")
@@ -125,8 +125,7 @@ def money_value(token: str) -> float:
         value = float(amount)
     except ValueError:  # "1.2.3"
         return 0.0
-    scale = match.group(2) or (token.rsplit(None, 1)[-1] if token.lower().endswith("grand") else "")
-    return value * _MONEY_SCALE.get(scale.lower(), 1.0)
+    return value * _MONEY_SCALE.get((match.group(2) or "").lower(), 1.0)
 
 
 def _normalise(token: str) -> str:

@@ -41,6 +41,7 @@ def test_small_sums_are_not_big_money():
     ("lost 2 grand on this", 2000.0),
     ("paid 12,50 euros", 12.5),
     ("₹50,000 lost", 50000.0),
+    ("12 kronor", 12.0),  # not 12 thousand: the k begins the currency's name
 ])
 def test_a_sum_is_one_money_token_whichever_side_its_currency_is_written(text, amount):
     prepared = prepare(text)
