@@ -141,14 +141,14 @@ def test_a_fire_or_smoke_hazard_is_paged_on_the_default_rules(text):
     ("safety.hazard", "Mijn zoon ligt in het ziekenhuis na jullie product"),
     ("legal.threat", "Mijn advocaat start een rechtszaak"),
     ("financial.fraud", "Dit is oplichting, 300 euro onterecht afgeschreven"),
-    ("safety.threat", "Ich weiß, wo Sie wohnen. Pass bloß auf."),
+    ("safety.threat", "Ich weiß, wo Sie wohnen. Überlegen Sie sich das gut."),
     ("privacy.exposure", "In meinem Konto sehe ich die Daten anderer Kunden"),
     ("privacy.exposure", "Hubo una filtración de datos y nadie nos avisó"),
     ("safety.hazard", "Mon fils a avalé une pile de votre télécommande"),
     ("safety.threat", "Sé dónde vive su gerente"),
     ("safety.threat", "Je sais où vous habitez, vous allez le regretter"),
     ("safety.hazard", "Die Apotheke hat mir das falsche Medikament gegeben"),
-    ("safety.hazard", "Encontré un trozo de vidrio en el yogur de mi hijo"),
+    ("safety.hazard", "Había vidrio en la comida de mi hijo"),
     ("safety.hazard", "Mio figlio ha avuto una reazione allergica al vostro biscotto"),
     ("harassment.discrimination", "Le vendeur m'a crié : retourne dans ton pays"),
     ("harassment.discrimination", "De bezorger riep: ga terug naar je eigen land"),
@@ -182,7 +182,8 @@ def test_a_threat_of_violence_is_critical_on_the_default_rules(text):
 @pytest.mark.parametrize("text", ["If I carry this box up the stairs I'll hurt my back, please deliver it inside",
                                   "This delay is killing me, where is my order?",
                                   "I know where your shop is, I'll bring it back tomorrow",
-                                  "Your prices will kill your business, just saying"])
+                                  "Your prices will kill your business, just saying",
+                                  "I'll shoot you an email with the order number tomorrow"])
 def test_words_of_violence_that_threaten_nobody_are_no_threat(text):
     result = default_router().classify(message(text))
     assert "safety.threat" not in [reason.name for reason in result.reasons]
@@ -207,7 +208,9 @@ def test_harm_the_model_is_known_to_miss_is_paged_on_the_default_rules(text, rul
 @pytest.mark.parametrize("text", ["I received another customer's order instead of mine",
                                   "My payment went into someone else's account",
                                   "The battery in my laptop swells up",
-                                  "Where can I buy a button battery for the remote?"])
+                                  "Where can I buy a button battery for the remote?",
+                                  "You delivered the wrong tablets, I ordered the 10-inch ones",
+                                  "The glass table top arrived scratched and a piece of glass is missing"])
 def test_near_misses_of_those_phrases_fire_no_privacy_or_safety_rule(text):
     result = default_router().classify(message(text))
     assert not {"privacy.exposure", "safety.hazard"} & {reason.name for reason in result.reasons}
