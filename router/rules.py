@@ -66,7 +66,7 @@ class CompiledRule:
         # Keywords are searched in the lower-cased text, and the word boundary before a match is checked by hand:
         # IGNORECASE and a leading look-behind keep the regex engine from skipping ahead to a keyword's first
         # letter, which made the rules several times slower than the rest of routing a short message.
-        words = "|".join(keyword_regex(word.lower()) for word in sorted(rule.keywords, key=len, reverse=True))
+        words = "|".join(keyword_regex(fold(word)) for word in sorted(rule.keywords, key=len, reverse=True))
         self.keywords = re.compile(rf"(?:{words})(?!\w)") if words else None
         # For the rare text whose lower case is longer (such as 'İ'), where positions would not line up.
         self.any_case = re.compile(rf"(?<!\w)(?:{words})(?!\w)", re.IGNORECASE) if words else None
@@ -78,9 +78,9 @@ class CompiledRule:
         """The first match of the rule in `text`, or None; `seen` is the text as `see` reads it for the rule
         set, which lets the screen pass over it (without it, the keywords are searched)."""
         if self.keywords is not None:
-            lowered = seen.lowered if seen is not None else text.lower()
+            lowered = seen.lowered if seen is not None else fold(text)
             if len(lowered) != len(text):
-                found = self.any_case.search(text)
+                found = self.any_case.search(text.translate(_APOSTROPHES))
             elif seen is not None and not self._may_match(seen):
                 found = None
             else:
@@ -115,7 +115,7 @@ def screen(keywords: list[str]) -> Screen | None:
     phrases: dict[str, set[tuple[str, ...]]] = {}
     prefixes: set[str] = set()
     for keyword in keywords:
-        head, *wildcard = re.split(r"[*?]", keyword.strip().lower(), maxsplit=1)
+        head, *wildcard = re.split(r"[*?]", fold(keyword.strip()), maxsplit=1)
         found = list(_WORD.finditer(head))
         if wildcard and found and found[-1].end() == len(head):
             found, beginning = found[:-1], found[-1].group()  # "kettle shock*": 'shock' may go on
@@ -130,9 +130,19 @@ def screen(keywords: list[str]) -> Screen | None:
                   {word: tuple(sorted(group)) for word, group in phrases.items()})
 
 
+# Phones type "didn’t" and "d’autres"; keywords are written with the plain apostrophe. One character for
+# one, so a match's position in the folded text is its position in the message.
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
+
+
+def fold(text: str) -> str:
+    """`text` in lower case with typographic apostrophes made plain: what keywords are matched against."""
+    return text.lower().translate(_APOSTROPHES)
+
+
 def see(text: str, prefixes: re.Pattern | None) -> Seen:
     """`text` as the screens read it; `prefixes` finds the rule set's word beginnings at the start of a word."""
-    lowered = text.lower()
+    lowered = fold(text)
     return Seen(lowered, frozenset(_WORD.findall(lowered)), tuple(prefixes.findall(lowered)) if prefixes else ())
 
 

@@ -198,6 +198,10 @@ def test_words_of_violence_that_threaten_nobody_are_no_threat(text):
     ("Your password reset page shows other customers' names and addresses", "privacy.exposure", "privacy"),
     ("I received someone else's bank statement in my online account", "privacy.exposure", "privacy"),
     ("Your store manager told me to go back to my own country", "harassment.discrimination", "harassment"),
+    ("Your delivery driver insulted me and swore at me in front of my kids", "harassment.discrimination",
+     "harassment"),
+    ("Votre livreur m’a insultée devant mes enfants", "harassment.discrimination", "harassment"),
+    ("Der Fahrer hat mich beschimpft", "harassment.discrimination", "harassment"),
 ])
 def test_harm_the_model_is_known_to_miss_is_paged_on_the_default_rules(text, rule, category):
     result = default_router().classify(message(text))
@@ -210,10 +214,12 @@ def test_harm_the_model_is_known_to_miss_is_paged_on_the_default_rules(text, rul
                                   "The battery in my laptop swells up",
                                   "Where can I buy a button battery for the remote?",
                                   "You delivered the wrong tablets, I ordered the 10-inch ones",
-                                  "The glass table top arrived scratched and a piece of glass is missing"])
-def test_near_misses_of_those_phrases_fire_no_privacy_or_safety_rule(text):
+                                  "The glass table top arrived scratched and a piece of glass is missing",
+                                  "I felt insulted by your offer of a 5 euro voucher"])
+def test_near_misses_of_those_phrases_fire_none_of_their_rules(text):
     result = default_router().classify(message(text))
-    assert not {"privacy.exposure", "safety.hazard"} & {reason.name for reason in result.reasons}
+    assert not ({"privacy.exposure", "safety.hazard", "harassment.discrimination"}
+                & {reason.name for reason in result.reasons})
 
 
 def test_someone_who_already_unsubscribed_and_still_gets_mail_is_an_opt_out():

@@ -39,6 +39,17 @@ def test_a_letter_whose_lower_case_is_longer_still_finds_the_keyword():
     assert hit.matched == "REFUND"
 
 
+@pytest.mark.parametrize(("keywords", "text", "matched"), [
+    (["didn't sign up"], "I didn’t sign up for this", "didn’t sign up"),  # as a phone types it
+    (["données d'autres clients"], "Je vois les données d’autres clients", "données d’autres clients"),
+    (["didn’t sign up"], "I didn't sign up for this", "didn't sign up"),  # a keyword written either way
+    (["didn't sign up"], "İ DIDN’T SIGN UP", "DIDN’T SIGN UP"),  # with a letter whose lower case is longer
+])
+def test_a_typographic_apostrophe_matches_a_plain_one(keywords, text, matched):
+    [hit] = rules(keywords=keywords).hits(text)
+    assert hit.matched == matched
+
+
 def test_patterns_are_case_insensitive_multiline_regexes_after_the_keywords():
     ruleset = rules(keywords=["solicitor"], patterns=[r"^[ \t]*stop[ \t]*$"])
     assert [hit.matched for hit in ruleset.hits("thanks\nSTOP\n")] == ["STOP"]
