@@ -180,8 +180,9 @@ class RouterSettings(Section):
     rules: list[RuleSettings] = Field(default_factory=list, description=(
         "Keyword and regex rules; they always win when they fire. Yours come first; the bundled rules\n"
         "(config/default.yaml: legal threats, regulators, harassment, another person's data shown, fraud,\n"
-        "safety hazards, threats of violence, people trapped, fire, unsubscribe and spam, each in English and six\n"
-        "more languages) follow, except one you give the same name, which yours replaces. The first is shown."))
+        "safety hazards, threats of violence, assault and intimidation, people trapped, fire, unsubscribe and spam,\n"
+        "each in English and six more languages) follow, except one you give the same name, which yours\n"
+        "replaces. The first is shown."))
     bundled_rules: bool = Field(True, description="Keep the bundled rules beside yours; false: only yours.")
     classifier: ClassifierSettings = Field(default_factory=ClassifierSettings)
     page_urgencies: list[Urgency] = Field(default_factory=lambda: ["critical", "high"])

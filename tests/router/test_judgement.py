@@ -222,6 +222,37 @@ def test_near_misses_of_those_phrases_fire_none_of_their_rules(text):
                 & {reason.name for reason in result.reasons})
 
 
+@pytest.mark.parametrize(("text", "rule", "urgency"), [
+    ("The security guard grabbed me and pushed me out of the shop", "safety.assault", "critical"),
+    ("The bailiff you sent pushed my mother and she fell", "safety.assault", "critical"),
+    ("Your driver hit me with his van door and drove off", "safety.assault", "critical"),
+    ("A man threatened me with a knife outside your store and your staff did nothing", "safety.assault",
+     "critical"),
+    ("Der Fahrer hat mich geschlagen", "safety.assault", "critical"),
+    ("El repartidor me empujó contra la puerta", "safety.assault", "critical"),
+    ("Votre agent de sécurité m'a frappée", "safety.assault", "critical"),
+    ("Your driver threatened me when I asked him to wait for a signature", "harassment.intimidation", "high"),
+    ("Your collector keeps threatening me over a bill I already paid", "harassment.intimidation", "high"),
+    ("Your agent attacked me verbally on the phone", "harassment.intimidation", "high"),
+    ("Votre livreur m’a menacée devant chez moi", "harassment.intimidation", "high"),
+    ("Il tecnico mi ha minacciato quando ho chiesto la ricevuta", "harassment.intimidation", "high"),
+    ("De monteur heeft me bedreigd", "harassment.intimidation", "high"),
+])
+def test_violence_and_threats_against_a_customer_are_paged_on_the_default_rules(text, rule, urgency):
+    result = default_router().classify(message(text))
+    assert (result.reasons[0].name, result.urgency) == (rule, urgency) and "harassment" in result.categories
+
+
+@pytest.mark.parametrize("text", ["They hit me with a £40 late fee for a parcel that never came",
+                                  "The salesman pushed me into a contract I did not want",
+                                  "Please hit me up when the blue one is back in stock",
+                                  "Your ads keep attacking me online, every page I open",
+                                  "My daughter pushed me to complain, the jacket fell apart in a week"])
+def test_a_fee_a_sales_push_or_an_ad_is_no_assault(text):
+    result = default_router().classify(message(text))
+    assert "safety.assault" not in [reason.name for reason in result.reasons]
+
+
 def test_someone_who_already_unsubscribed_and_still_gets_mail_is_an_opt_out():
     result = default_router().classify(message("I keep getting your marketing texts even though I unsubscribed twice"))
     assert result.opt_out and "regulatory" in result.categories
