@@ -226,6 +226,8 @@ def test_near_misses_of_those_phrases_fire_none_of_their_rules(text):
     ("The security guard grabbed me and pushed me out of the shop", "safety.assault", "critical"),
     ("The bailiff you sent pushed my mother and she fell", "safety.assault", "critical"),
     ("Your driver hit me with his van door and drove off", "safety.assault", "critical"),
+    ("The bouncer kicked my son while he was on the floor", "safety.assault", "critical"),
+    ("Your security man hit me in the face", "safety.assault", "critical"),
     ("A man threatened me with a knife outside your store and your staff did nothing", "safety.assault",
      "critical"),
     ("Der Fahrer hat mich geschlagen", "safety.assault", "critical"),
@@ -246,6 +248,10 @@ def test_violence_and_threats_against_a_customer_are_paged_on_the_default_rules(
 @pytest.mark.parametrize("text", ["They hit me with a £40 late fee for a parcel that never came",
                                   "The salesman pushed me into a contract I did not want",
                                   "Please hit me up when the blue one is back in stock",
+                                  "It only hit me at home that the charger was the wrong one",
+                                  "Honestly man it hit me hard when I saw the bill",
+                                  "Your app kicked me out three times while I was paying",
+                                  "The storm hit my mum's street hardest, can you reschedule the delivery?",
                                   "Your ads keep attacking me online, every page I open",
                                   "My daughter pushed me to complain, the jacket fell apart in a week"])
 def test_a_fee_a_sales_push_or_an_ad_is_no_assault(text):
