@@ -149,6 +149,6 @@ def test_huge_input_is_bounded_and_scores_are_probabilities():
 
 
 def test_reasons_keep_the_words_and_name_the_overall_wording():
-    detail = classify("my parcel is late again").reasons[0].detail
+    detail = classify("my parcel is late again and nobody answers").reasons[0].detail
     assert "'late'" in detail and "overall wording resembles complaints" in detail
     assert "resembles messages that need no case" in classify("Thanks, all sorted now, have a good weekend").reasons[0].detail

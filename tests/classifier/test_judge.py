@@ -95,7 +95,7 @@ def test_the_shipped_model_keeps_a_volunteer_appeal_from_paging_and_says_why():
 
 
 def test_a_report_made_urgent_by_its_kind_explains_itself_by_that_kind():
-    result = classify("Flood waters rising fast on the Bruce Highway, two people trapped on a car roof near Gympie")
+    result = classify("Flood waters rising fast on the Bruce Highway near Gympie, road closed both ways")
     assert result.urgency in ("critical", "high") and "safety" in result.categories
     assert any(reason.name.startswith("model:report_") and reason.detail.endswith(": urgent")
                for reason in result.reasons)
