@@ -137,8 +137,10 @@ class ClassifierSettings(Section):
     enabled: bool = Field(True, description="Run the model; off, no rule firing means default_urgency.")
     critical: float = Field(0.6, ge=0, le=1, description="Safety score for critical (high if nobody came to harm).")
     safety_high: float = Field(0.6, ge=0, le=1, description="Safety score for high and the safety category.")
-    category: float = Field(0.5, ge=0, le=1, description="Legal, privacy, financial, regulatory score for high.")
+    category: float = Field(0.5, ge=0, le=1, description="Legal, privacy, regulatory score for high.")
     harassment: float = Field(0.9, ge=0, le=1, description="Harassment score for high (rude words are common).")
+    financial: float = Field(0.9, ge=0, le=1, description="Financial score for high (money comes up in ordinary\n"
+                             "complaints: a refund, a charge).")
     case: float = Field(0.5, ge=0, le=1, description="Complaint score for normal; below it and the rest, low.")
     informative: float = Field(0.5, ge=0, le=1, description="Incident-report score for normal.")
     guards: bool = Field(True, description="Negated harm, sarcasm and quoted-text guards.")

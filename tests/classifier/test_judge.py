@@ -57,7 +57,7 @@ def test_an_unsure_report_kind_says_why_it_did_not_page():
 
 
 def test_another_risk_keeps_a_demoted_report_high():
-    verdict = decide(scores(safety=0.9, financial=0.7, report_donations=0.8), Thresholds())
+    verdict = decide(scores(safety=0.9, financial=0.95, report_donations=0.8), Thresholds())
     assert (verdict.urgency, verdict.driver, verdict.categories) == ("high", "financial", ["financial"])
 
 
@@ -71,7 +71,7 @@ def test_a_report_that_reads_most_as_sympathy_needs_no_case():
 
 def test_sympathy_never_quiets_a_complaint_or_another_risk():
     assert decide(scores(case=0.8, report_sympathy=0.9), Thresholds()).urgency == "normal"
-    verdict = decide(scores(safety=0.9, financial=0.7, report_sympathy=0.9), Thresholds())
+    verdict = decide(scores(safety=0.9, financial=0.95, report_sympathy=0.9), Thresholds())
     assert (verdict.urgency, verdict.categories) == ("high", ["financial"])
 
 

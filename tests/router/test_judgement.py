@@ -71,6 +71,13 @@ def test_thresholds_come_from_settings():
     assert router(classifier={"critical": 1.0}).classify(message(text)).urgency == "high"
 
 
+def test_money_needs_the_financial_threshold_to_page():
+    text = "They charged my card twice for the same order, I want the money back"
+    assert router(classifier={"financial": 0.0}).classify(message(text)).urgency == "high"
+    result = router(classifier={"financial": 1.0}).classify(message(text))
+    assert result.urgency == "normal" and "financial" not in result.categories
+
+
 def test_model_off_falls_back_to_the_default_urgency():
     result = router(classifier={"enabled": False}, default_urgency="normal").classify(message("lol same"))
     assert result.urgency == "normal"
