@@ -68,9 +68,8 @@ class Thresholds:
 
     def for_category(self, category: str) -> float:
         """The listing threshold of one category."""
-        if category == "safety":
-            return self.safety_high
-        return {"harassment": self.harassment, "financial": self.financial}.get(category, self.category)
+        return {"safety": self.safety_high, "harassment": self.harassment,
+                "financial": self.financial}.get(category, self.category)
 
 
 def _model_reason(model: LinearModel, vector: Vector, head: str, score: float, why: str,
