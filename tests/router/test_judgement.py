@@ -240,6 +240,7 @@ def test_near_misses_of_those_phrases_fire_none_of_their_rules(text):
     ("Der Fahrer hat mich geschlagen", "safety.assault", "critical"),
     ("El repartidor me empujó contra la puerta", "safety.assault", "critical"),
     ("Votre agent de sécurité m'a frappée", "safety.assault", "critical"),
+    ("Il fattorino mi ha colpito con la porta del furgone", "safety.assault", "critical"),
     ("Your driver threatened me when I asked him to wait for a signature", "harassment.intimidation", "high"),
     ("Your collector keeps threatening me over a bill I already paid", "harassment.intimidation", "high"),
     ("Your agent attacked me verbally on the phone", "harassment.intimidation", "high"),
@@ -258,6 +259,8 @@ def test_violence_and_threats_against_a_customer_are_paged_on_the_default_rules(
                                   "It only hit me at home that the charger was the wrong one",
                                   "Honestly man it hit me hard when I saw the bill",
                                   "Your app kicked me out three times while I was paying",
+                                  "Ce qui m'a frappé, c'est la lenteur du service",
+                                  "Mi ha colpito la gentilezza del vostro personale",
                                   "The storm hit my mum's street hardest, can you reschedule the delivery?",
                                   "Your ads keep attacking me online, every page I open",
                                   "My daughter pushed me to complain, the jacket fell apart in a week"])
