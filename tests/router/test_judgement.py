@@ -261,6 +261,8 @@ def test_violence_and_threats_against_a_customer_are_paged_on_the_default_rules(
                                   "Your app kicked me out three times while I was paying",
                                   "Ce qui m'a frappé, c'est la lenteur du service",
                                   "Mi ha colpito la gentilezza del vostro personale",
+                                  "La factura me pegó un susto tremendo",
+                                  "Me bateu uma saudade da loja antiga",
                                   "The storm hit my mum's street hardest, can you reschedule the delivery?",
                                   "Your ads keep attacking me online, every page I open",
                                   "My daughter pushed me to complain, the jacket fell apart in a week"])
