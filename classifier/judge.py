@@ -41,9 +41,9 @@ class Thresholds:
 
     critical: safety score for `critical` (`high` when a guard finds that nobody
     came to harm); safety_high: safety score for `high`; category: any other high-risk
-    category for `high` and for being listed; harassment and financial: the same
-    for those two, set apart because rude wording and money are common in
-    ordinary complaints;
+    category for `high` and for being listed; harassment, financial and legal:
+    the same for those, set apart because rude wording, money and refusals are
+    common in ordinary complaints;
     case: a complaint needing a case (`normal`); informative: an informative
     report about an incident (`normal`); report_types: a report that is no
     complaint and was judged urgent or informative is `high` (safety) if it
@@ -59,6 +59,7 @@ class Thresholds:
     category: float = 0.5
     harassment: float = 0.9
     financial: float = 0.9
+    legal: float = 0.9
     case: float = 0.5
     informative: float = 0.5
     guards: bool = True
@@ -68,8 +69,8 @@ class Thresholds:
 
     def for_category(self, category: str) -> float:
         """The listing threshold of one category."""
-        return {"safety": self.safety_high, "harassment": self.harassment,
-                "financial": self.financial}.get(category, self.category)
+        return {"safety": self.safety_high, "harassment": self.harassment, "financial": self.financial,
+                "legal": self.legal}.get(category, self.category)
 
 
 def _model_reason(model: LinearModel, vector: Vector, head: str, score: float, why: str,

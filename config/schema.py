@@ -137,10 +137,12 @@ class ClassifierSettings(Section):
     enabled: bool = Field(True, description="Run the model; off, no rule firing means default_urgency.")
     critical: float = Field(0.6, ge=0, le=1, description="Safety score for critical (high if nobody came to harm).")
     safety_high: float = Field(0.6, ge=0, le=1, description="Safety score for high and the safety category.")
-    category: float = Field(0.5, ge=0, le=1, description="Legal, privacy, regulatory score for high.")
+    category: float = Field(0.5, ge=0, le=1, description="Privacy and regulatory score for high.")
     harassment: float = Field(0.9, ge=0, le=1, description="Harassment score for high (rude words are common).")
     financial: float = Field(0.9, ge=0, le=1, description="Financial score for high (money comes up in ordinary\n"
                              "complaints: a refund, a charge).")
+    legal: float = Field(0.9, ge=0, le=1, description="Legal score for high (a refusal or a dispute reads close to\n"
+                         "a legal one; the bundled legal.threat rule names a lawyer, a court, a claim).")
     case: float = Field(0.5, ge=0, le=1, description="Complaint score for normal; below it and the rest, low.")
     informative: float = Field(0.5, ge=0, le=1, description="Incident-report score for normal.")
     guards: bool = Field(True, description="Negated harm, sarcasm and quoted-text guards.")

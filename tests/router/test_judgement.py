@@ -71,11 +71,14 @@ def test_thresholds_come_from_settings():
     assert router(classifier={"critical": 1.0}).classify(message(text)).urgency == "high"
 
 
-def test_money_needs_the_financial_threshold_to_page():
-    text = "They charged my card twice for the same order, I want the money back"
-    assert router(classifier={"financial": 0.0}).classify(message(text)).urgency == "high"
-    result = router(classifier={"financial": 1.0}).classify(message(text))
-    assert result.urgency == "normal" and "financial" not in result.categories
+@pytest.mark.parametrize(("category", "text"), [
+    ("financial", "They charged my card twice for the same order, I want the money back"),
+    ("legal", "Your manager refused to give me a refund"),
+])
+def test_money_and_refusals_need_their_own_threshold_to_page(category, text):
+    assert router(classifier={category: 0.0}).classify(message(text)).urgency == "high"
+    result = router(classifier={category: 1.0}).classify(message(text))
+    assert result.urgency == "normal" and category not in result.categories
 
 
 def test_model_off_falls_back_to_the_default_urgency():
