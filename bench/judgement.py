@@ -28,12 +28,12 @@ from bench.judgement_threads import (  # noqa: E402
 )
 from classifier import Thresholds, classify_many  # noqa: E402
 from classifier.corpora import (  # noqa: E402
-    datasets_root, load_authored, load_complaints, load_crisislex, load_davidson,
+    RISK_HEADS, datasets_root, load_authored, load_complaints, load_crisislex, load_davidson,
 )
 from classifier.features import TROUBLE  # noqa: E402
 from classifier.text import prepare  # noqa: E402
 from classifier.train import build_model, training_examples  # noqa: E402
-from frontdesk.models import Classification  # noqa: E402
+from frontdesk.models import URGENCIES, Classification  # noqa: E402
 from frontdesk.settings import load_settings  # noqa: E402
 from frontdesk.triage import read_jsonl, triage  # noqa: E402
 from frontdesk.judging import build_router  # noqa: E402
@@ -108,10 +108,6 @@ def davidson(root: Path, thresholds: Thresholds = Thresholds()) -> dict[str, flo
             "davidson_harassment_recall": recall}
 
 
-RISKS = ("safety", "legal", "privacy", "harassment", "financial", "regulatory")
-URGENCIES = ("critical", "high", "normal", "low")
-
-
 def written(root: Path) -> dict[str, float]:
     """Our written examples in five folds, each judged by a model trained without it (and with everything
     else the shipped model learns from): macro-F1 of the four urgencies and F1 of each risk category.
@@ -122,8 +118,8 @@ def written(root: Path) -> dict[str, float]:
     everything = training_examples(root)
     gold: list[str] = []
     predicted: list[str] = []
-    gold_risks: dict[str, list[int]] = {risk: [] for risk in RISKS}
-    predicted_risks: dict[str, list[int]] = {risk: [] for risk in RISKS}
+    gold_risks: dict[str, list[int]] = {risk: [] for risk in RISK_HEADS}
+    predicted_risks: dict[str, list[int]] = {risk: [] for risk in RISK_HEADS}
     for fold in range(5):
         name = f"a{fold}"
         model = build_model([example for example in everything
@@ -133,13 +129,13 @@ def written(root: Path) -> dict[str, float]:
                                                        model=model)):
             gold.append(example.gold)
             predicted.append(result.urgency)
-            for risk in RISKS:
+            for risk in RISK_HEADS:
                 gold_risks[risk].append(example.labels[risk])
                 predicted_risks[risk].append(int(risk in result.categories))
     for label, (precision, recall, f1) in per_class(gold, predicted, URGENCIES).items():
         print(f"  {label}: precision {precision:.3f} recall {recall:.3f} F1 {f1:.3f}")
     figures = {"written_urgency_macro_f1": macro_f1(gold, predicted, URGENCIES)}
-    for risk in RISKS:
+    for risk in RISK_HEADS:
         figures[f"written_{risk}_f1"] = per_class(gold_risks[risk], predicted_risks[risk], (1,))[1][2]
     return figures
 
