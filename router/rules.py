@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import re._constants as sre
+import re._parser as sre_parse
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -49,12 +51,14 @@ class Screen(NamedTuple):
 
 
 class Seen(NamedTuple):
-    """One message as the screens read it: its lower case, its words, and the word beginnings of all rules
-    found in it (the longest at each word)."""
+    """One message as the screens read it: its lower case, its words, the word beginnings of all rules
+    found in it (the longest at each word), and whether pattern screens are exact for it (it holds none of
+    the four letters a case-insensitive pattern matches to an ASCII letter, such as the Kelvin sign)."""
 
     lowered: str
     words: frozenset[str]
     prefixes: tuple[str, ...]
+    screenable: bool = False
 
 
 class CompiledRule:
@@ -63,6 +67,8 @@ class CompiledRule:
     def __init__(self, rule: RuleSettings):
         self.rule = rule
         self.patterns = [re.compile(pattern, re.IGNORECASE | re.MULTILINE) for pattern in rule.patterns]
+        # A case-insensitive pattern is tried at every position of the text; most texts lack a word it needs.
+        self.pattern_screens = [pattern_screen(pattern) for pattern in rule.patterns]
         # Keywords are searched in the lower-cased text, and the word boundary before a match is checked by hand:
         # IGNORECASE and a leading look-behind keep the regex engine from skipping ahead to a keyword's first
         # letter, which made the rules several times slower than the rest of routing a short message.
@@ -89,7 +95,9 @@ class CompiledRule:
                     found = self.keywords.search(lowered, found.start() + 1)
             if found is not None:
                 return RuleHit(self.rule, text[found.start():found.end()][:80])
-        for regex in self.patterns:
+        for regex, needs in zip(self.patterns, self.pattern_screens):
+            if needs and seen is not None and seen.screenable and not any(part in seen.lowered for part in needs):
+                continue
             found = regex.search(text)
             if found:
                 return RuleHit(self.rule, found.group(0)[:80])
@@ -130,6 +138,57 @@ def screen(keywords: list[str]) -> Screen | None:
                   {word: tuple(sorted(group)) for word, group in phrases.items()})
 
 
+# Every character but an ASCII one that an ASCII character matches under IGNORECASE (found by trying them all).
+_LOOKALIKES = re.compile("[\u0130\u0131\u017f\u212a]")
+MIN_SCREEN = 3  # the shortest text a pattern screen may ask for: shorter ones are in nearly every message
+_REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT)
+
+
+def pattern_screen(pattern: str) -> tuple[str, ...] | None:
+    """Texts in lower-case ASCII one of which every match of `pattern` holds, or None when no such set of
+    texts of MIN_SCREEN characters or more is found.
+
+    Read from the parsed pattern: runs of ASCII characters it must match in a row, through groups,
+    alternatives (one text per alternative) and repeats of at least one; of all it must match, the set whose
+    shortest text is longest. With IGNORECASE an ASCII character matches only its own cases, except that
+    "i", "s" and "k" also match "İ", "ı", "ſ" and the Kelvin sign: a message holding one of those is always
+    searched (see `see`).
+    """
+    try:
+        parsed = sre_parse.parse(pattern, re.IGNORECASE)
+    except re.error:
+        return None
+    needs = _required(list(parsed))
+    return needs if needs and min(map(len, needs)) >= MIN_SCREEN else None
+
+
+def _required(items: list) -> tuple[str, ...] | None:
+    """The strongest set of texts (see pattern_screen) a sequence of parsed items must hold one of."""
+    candidates: list[tuple[str, ...]] = []
+    run: list[str] = []
+    for op, value in [*items, (None, None)]:
+        if op is sre.LITERAL and value < 128:
+            run.append(chr(value).lower())
+            continue
+        if run:
+            candidates.append(("".join(run),))
+            run = []
+        if op is sre.SUBPATTERN:
+            found = _required(list(value[-1]))
+        elif op is sre.ATOMIC_GROUP:
+            found = _required(list(value))
+        elif op in _REPEATS and value[0] >= 1:
+            found = _required(list(value[2]))
+        elif op is sre.BRANCH:
+            each = [_required(list(branch)) for branch in value[1]]
+            found = None if any(part is None for part in each) else tuple(sorted({t for part in each for t in part}))
+        else:
+            found = None
+        if found:
+            candidates.append(found)
+    return max(candidates, key=lambda texts: min(map(len, texts)), default=None)
+
+
 # Phones type "didn’t" and "d’autres"; keywords are written with the plain apostrophe. One character for
 # one, so a match's position in the folded text is its position in the message.
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
@@ -143,7 +202,8 @@ def fold(text: str) -> str:
 def see(text: str, prefixes: re.Pattern | None) -> Seen:
     """`text` as the screens read it; `prefixes` finds the rule set's word beginnings at the start of a word."""
     lowered = fold(text)
-    return Seen(lowered, frozenset(_WORD.findall(lowered)), tuple(prefixes.findall(lowered)) if prefixes else ())
+    return Seen(lowered, frozenset(_WORD.findall(lowered)), tuple(prefixes.findall(lowered)) if prefixes else (),
+                text.isascii() or _LOOKALIKES.search(text) is None)
 
 
 def _is_word(character: str) -> bool:

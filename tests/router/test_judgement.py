@@ -274,6 +274,49 @@ def test_a_fee_a_sales_push_or_an_ad_is_no_assault(text):
     assert "safety.assault" not in [reason.name for reason in result.reasons]
 
 
+@pytest.mark.parametrize(("text", "rule", "category"), [
+    ("The staff at the Leeds branch refused to serve me because I'm in a wheelchair", "harassment.discrimination",
+     "harassment"),
+    ("The driver wouldn't let me board because of my guide dog", "harassment.discrimination", "harassment"),
+    ("The bouncer told us to leave because we are gay", "harassment.discrimination", "harassment"),
+    ("The taxi refused to take us because my wife wears a hijab", "harassment.discrimination", "harassment"),
+    ("The delivery man keeps texting me asking me out", "harassment.sexual", "harassment"),
+    ("Your engineer made inappropriate comments about my body while fixing the boiler", "harassment.sexual",
+     "harassment"),
+    ("The courier followed me home from the depot", "harassment.sexual", "harassment"),
+    ("Someone used my card on your site for 5 orders I never placed", "financial.fraud", "financial"),
+    ("There are three payments I didn't authorise on my statement", "financial.fraud", "financial"),
+    ("The lift in your store is broken and my mum is stuck inside", "safety.trapped", "safety"),
+    ("The elevator got stuck with us in it for 40 minutes and the alarm does nothing", "safety.trapped", "safety"),
+    ("The battery exploded in my hand while it was charging", "safety.hazard", "safety"),
+    ("I think the boiler is going to explode, it keeps banging", "safety.hazard", "safety"),
+    ("There was an explosion in the kitchen after your engineer left", "safety.hazard", "safety"),
+])
+def test_refusals_for_who_someone_is_advances_fraud_a_lift_and_explosions_are_paged(text, rule, category):
+    result = default_router().classify(message(text))
+    assert result.reasons[0].name == rule and category in result.categories
+    assert result.urgency in load_settings(environ={}).router.page_urgencies
+
+
+@pytest.mark.parametrize(("text", "rule"), [
+    ("The manager refused to serve me because I was rude", "harassment.discrimination"),
+    ("They refused my refund because the blind was already fitted", "harassment.discrimination"),
+    ("The app didn't load because the screen was black", "harassment.discrimination"),
+    ("The driver keeps texting me asking where to leave the parcel", "harassment.sexual"),
+    ("Your staff were touching my items without gloves", "harassment.sexual"),
+    ("I used my card on your site and it was declined", "financial.fraud"),
+    ("Your lift is stuck on the 4th floor again", "safety.trapped"),
+    ("The lift has been out of order for weeks, my dad is stuck in the flat", "safety.trapped"),
+    ("I feel like I'm going to explode with how frustrated I am", "safety.hazard"),
+    ("My inbox exploded with your spam this week", "safety.hazard"),
+    ("My phone blew up with messages from your app at 3am", "safety.hazard"),
+    ("Honestly an explosion of flavour, well done", "safety.hazard"),
+])
+def test_their_near_misses_fire_none_of_those_rules(text, rule):
+    result = default_router().classify(message(text))
+    assert rule not in [reason.name for reason in result.reasons]
+
+
 def test_someone_who_already_unsubscribed_and_still_gets_mail_is_an_opt_out():
     result = default_router().classify(message("I keep getting your marketing texts even though I unsubscribed twice"))
     assert result.opt_out and "regulatory" in result.categories

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from config.schema import RuleSettings
-from router.rules import RuleSet, Screen, screen
+from router.rules import RuleSet, Screen, pattern_screen, screen
 
 
 def rules(**rule) -> RuleSet:
@@ -96,3 +96,30 @@ def test_a_keyword_is_screened_by_its_longest_word_or_its_beginning():
         frozenset({"tribunale", "sue", "kettle"}), ("harass",),
         {"tribunale": (("in", "tribunale"),), "sue": (("sue",), ("sue", "you")), "kettle": (("kettle",),)})
     assert screen(["*fire"]) is None
+
+
+@pytest.mark.parametrize(("pattern", "needs"), [
+    (r"\bbecause\s+(?:i|we)\s+(?:am|are)\b", ("because",)),
+    (r"\b(?:battery|phone)\s+(?:\w+\s+){0,3}?(?:explodes?|blew\s+up)\b", ("battery", "phone")),  # the longer shortest
+    (r"(?:ab|cd)?stuck(?:\s+in)?", ("stuck",)),  # an optional part asks for nothing
+    (r"^\s*stop\s*[.!]*\s*$", ("stop",)),
+    (r"\bm['’](?:a|ont)\s+frapp[ée]e?s?\b", ("frapp",)),  # ASCII runs only
+    (r"(?:a|bc)\w+", None),  # nothing of three letters is needed
+    (r"\bgo(?:es|ne)?\b", None),
+])
+def test_a_pattern_is_screened_by_text_every_match_holds(pattern, needs):
+    assert pattern_screen(pattern) == needs
+
+
+@pytest.mark.parametrize(("text", "fired"), [
+    ("the battery blew up", ["p"]),
+    ("THE BATTERY EXPLODED", ["p"]),
+    ("the ſtranger was ſtuck", ["s"]),  # a long s matches "s" in a case-insensitive pattern
+    ("my phone is fine", []),
+])
+def test_the_pattern_screen_finds_what_the_patterns_find(text, fired):
+    rules = [{"name": "p", "urgency": "high", "patterns": [r"\b(?:battery|phone)\s+(?:\w+\s+){0,3}?(?:exploded|blew\s+up)"]},
+             {"name": "s", "urgency": "high", "patterns": [r"\bstuck\b"]}]
+    ruleset = RuleSet([RuleSettings.model_validate(rule) for rule in rules])
+    assert [hit.rule.name for hit in ruleset.hits(text)] == fired
+    assert [rule.rule.name for rule in ruleset.rules if rule.match(text)] == fired  # unscreened, the same
