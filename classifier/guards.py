@@ -28,7 +28,8 @@ SARCASM = re.compile(
 OPT_OUT = re.compile(
     r"^\s*(?:stop|unsubscribe|stopall|cancel|end|quit)\s*[.!]?\s*$"
     r"|\b(?:unsubscribe\s+me|opt\s+me\s+out|remove\s+me\s+from\s+(?:your|the)\s+(?:list|mailing)"
-    r"|do\s+not\s+(?:contact|email|message)\s+me(?:\s+again)?|stop\s+(?:emailing|messaging|texting)\s+me)\b",
+    r"|do\s+not\s+(?:contact|email|message|text)\s+me(?:\s+again)?"
+    r"|stop\s+(?:emailing|messaging|texting|contacting)\s+me)\b",
     re.IGNORECASE,
 )
 

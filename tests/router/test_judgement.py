@@ -291,6 +291,13 @@ def test_a_fee_a_sales_push_or_an_ad_is_no_assault(text):
     ("The battery exploded in my hand while it was charging", "safety.hazard", "safety"),
     ("I think the boiler is going to explode, it keeps banging", "safety.hazard", "safety"),
     ("There was an explosion in the kitchen after your engineer left", "safety.hazard", "safety"),
+    ("The chicken I bought yesterday was raw in the middle and now my whole family is vomiting", "safety.hazard",
+     "safety"),
+    ("My baby threw up all night after the new formula", "safety.hazard", "safety"),
+    ("The nurse at your clinic gave my daughter double the dose", "safety.hazard", "safety"),
+    ("Your support agent laughed at my stammer on the phone", "harassment.discrimination", "harassment"),
+    ("Your agent told my 80 year old mum she'd go to prison if she didn't pay today", "harassment.intimidation",
+     "harassment"),
 ])
 def test_refusals_for_who_someone_is_advances_fraud_a_lift_and_explosions_are_paged(text, rule, category):
     result = default_router().classify(message(text))
@@ -311,10 +318,22 @@ def test_refusals_for_who_someone_is_advances_fraud_a_lift_and_explosions_are_pa
     ("My inbox exploded with your spam this week", "safety.hazard"),
     ("My phone blew up with messages from your app at 3am", "safety.hazard"),
     ("Honestly an explosion of flavour, well done", "safety.hazard"),
+    ("The food was so bad I nearly threw up", "safety.hazard"),
+    ("Double the dose of caffeine in this can, love it", "safety.hazard"),
+    ("They mocked my order on the receipt", "harassment.discrimination"),
+    ("I told him I'd go to jail before paying this bill", "harassment.intimidation"),
 ])
 def test_their_near_misses_fire_none_of_those_rules(text, rule):
     result = default_router().classify(message(text))
     assert rule not in [reason.name for reason in result.reasons]
+
+
+@pytest.mark.parametrize(("text", "opt_out"), [("Stop contacting me about this offer", True),
+                                             ("Do not text me again", True),
+                                             # Calls are another channel: this one still hears back.
+                                             ("Please stop calling me and fix my bill", False)])
+def test_asking_not_to_be_contacted_is_an_opt_out_and_not_to_be_called_is_not(text, opt_out):
+    assert default_router().classify(message(text)).opt_out is opt_out
 
 
 def test_someone_who_already_unsubscribed_and_still_gets_mail_is_an_opt_out():
