@@ -155,10 +155,9 @@ def pattern_screen(pattern: str) -> tuple[str, ...] | None:
     searched (see `see`).
     """
     try:
-        parsed = sre_parse.parse(pattern, re.IGNORECASE)
-    except re.error:
+        needs = _required(list(sre_parse.parse(pattern, re.IGNORECASE)))
+    except Exception:  # the parser is the standard library's own, not public API: unscreened if it changes
         return None
-    needs = _required(list(parsed))
     return needs if needs and min(map(len, needs)) >= MIN_SCREEN else None
 
 
