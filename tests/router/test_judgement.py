@@ -298,6 +298,8 @@ def test_a_fee_a_sales_push_or_an_ad_is_no_assault(text):
     ("Your support agent laughed at my stammer on the phone", "harassment.discrimination", "harassment"),
     ("Your agent told my 80 year old mum she'd go to prison if she didn't pay today", "harassment.intimidation",
      "harassment"),
+    ("I'm reporting you to Ofcom over these silent calls", "regulatory.authority", "regulatory"),
+    ("This has gone to the ICO now", "regulatory.authority", "regulatory"),
 ])
 def test_refusals_for_who_someone_is_advances_fraud_a_lift_and_explosions_are_paged(text, rule, category):
     result = default_router().classify(message(text))
