@@ -344,6 +344,26 @@ def test_someone_who_already_unsubscribed_and_still_gets_mail_is_an_opt_out():
 
 
 @pytest.mark.parametrize("text", [
+    "There is black mould all over the bedroom of the flat you manage and my baby is wheezing",
+    "Mould everywhere in the bathroom since the leak you never fixed",
+    "Your electrician left exposed wires in the hallway",
+    "My daughter's car seat was recalled but you never told us",
+    "Im Kinderzimmer ist schwarzer Schimmel an der Wand",
+])
+def test_a_lasting_hazard_before_anyone_is_hurt_is_high_on_the_default_rules(text):
+    result = default_router().classify(message(text))
+    assert (result.reasons[0].name, result.urgency, result.categories[0]) == ("safety.risk", "high", "safety")
+
+
+@pytest.mark.parametrize("text", ["The bread I bought yesterday was mouldy", "I don't recall ordering this",
+                                  "I was recalled to the office so I missed the delivery",
+                                  "The mould for the cake tin arrived bent"])
+def test_mouldy_bread_and_a_memory_are_no_lasting_hazard(text):
+    result = default_router().classify(message(text))
+    assert "safety.risk" not in [reason.name for reason in result.reasons]
+
+
+@pytest.mark.parametrize("text", [
     "Praying for my brother, he is trapped under the rubble on 5th street, please send help",
     "My mum has been stuck in the lift at Tower B for 40 minutes and nobody answers the alarm",
     "Wir stecken seit einer halben Stunde im Aufzug fest",
