@@ -185,7 +185,8 @@ class RouterSettings(Section):
         "Keyword and regex rules; they always win when they fire. Yours come first; the bundled rules\n"
         "(config/default.yaml: legal threats, regulators, harassment and discrimination, staff advances,\n"
         "another person's data shown, fraud, safety hazards, threats of violence, assault and intimidation,\n"
-        "people trapped, fire, lasting hazards such as black mould or a recall, unsubscribe and spam,\n"
+        "people trapped, fire, lasting hazards such as black mould or a recall, vulnerable customers without\n"
+        "a supply, a medicine or care, unsubscribe and spam,\n"
         "each in English and six more languages) follow, except one you give the same name, which yours\n"
         "replaces. The first is shown."))
     bundled_rules: bool = Field(True, description="Keep the bundled rules beside yours; false: only yours.")

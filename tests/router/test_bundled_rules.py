@@ -313,3 +313,41 @@ def test_an_unsubscribe_demand_in_another_language_is_an_opt_out(text):
 def test_unwanted_mail_in_another_language_is_a_regulatory_complaint(text):
     result = default_router().classify(message(text))
     assert result.reasons[0].name == "regulatory.spam" and "regulatory" in result.categories
+
+
+@pytest.mark.parametrize(("text", "rule", "urgency"), [
+    ("I'm going to end it all if you don't sort out my benefits", "safety.hazard", "critical"),
+    ("I don't want to live anymore after what your bailiffs did", "safety.hazard", "critical"),
+    ("The flight attendant refused to let my diabetic son eat and he passed out", "safety.hazard", "critical"),
+    ("Your pilot announced we were low on fuel and then the captain came out drunk", "safety.hazard", "critical"),
+    ("The driver was on his phone the whole time and ran a red light with us in the back", "safety.risk", "high"),
+    ("A scaffolding pole from your site fell onto the pavement next to my daughter", "safety.risk", "high"),
+    ("There are needles in the children's play area of your park", "safety.risk", "high"),
+    ("You cut off my gas supply and I have a newborn at home, it's freezing", "safety.vulnerable", "high"),
+    ("I've been without water for four days and I'm disabled", "safety.vulnerable", "high"),
+    ("My insulin was in the bag you lost and I have none left", "safety.vulnerable", "high"),
+    ("The care home hasn't given my mum her medication for three days", "safety.vulnerable", "high"),
+    ("The carer you sent left my dad on the floor for 6 hours", "safety.vulnerable", "high"),
+    ("I was told to pay in gift cards by someone claiming to be from your company", "financial.fraud", "high"),
+    ("Your security guard followed my son around the store because he's black", "harassment.discrimination",
+     "high"),
+])
+def test_a_life_at_risk_a_vulnerable_customer_and_an_impostor_are_paged(text, rule, urgency):
+    result = default_router().classify(message(text))
+    assert (result.reasons[0].name, result.urgency) == (rule, urgency)
+
+
+@pytest.mark.parametrize(("text", "rule"), [
+    ("I don't want to live here anymore, the noise from your depot is awful", "safety.hazard"),
+    ("I want to end my contract with you", "safety.hazard"),
+    ("The driver was drunk with excitement about the match and forgot my parcel", "safety.hazard"),
+    ("The price sign fell off the shelf", "safety.risk"),
+    ("The knitting needles in your shop are overpriced", "safety.risk"),
+    ("No hot water again, third time this month", "safety.vulnerable"),
+    ("I ran out of patience with your app", "safety.vulnerable"),
+    ("They left the parcel on the floor of the porch", "safety.vulnerable"),
+    ("The guard followed me because I looked lost", "harassment.discrimination"),
+])
+def test_near_misses_of_a_life_at_risk_fire_none_of_those_rules(text, rule):
+    result = default_router().classify(message(text))
+    assert rule not in [reason.name for reason in result.reasons]
