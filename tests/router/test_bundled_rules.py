@@ -331,6 +331,20 @@ def test_unwanted_mail_in_another_language_is_a_regulatory_complaint(text):
     ("I was told to pay in gift cards by someone claiming to be from your company", "financial.fraud", "high"),
     ("Your security guard followed my son around the store because he's black", "harassment.discrimination",
      "high"),
+    ("Your engineer left the gas hob on after the repair and the house filled with gas", "safety.hazard",
+     "critical"),
+    ("The baby formula tin had a piece of metal in it", "safety.hazard", "critical"),
+    ("I found a needle in my sandwich", "safety.hazard", "critical"),
+    ("The brakes on the e-bike I bought from you failed going downhill", "safety.hazard", "critical"),
+    ("Your staff gave my child peanuts even though I told them about his allergy", "safety.risk", "high"),
+    ("The handrail on your stairs came away and my grandad fell down the stairs", "safety.risk", "high"),
+    ("My son cut his hand badly on the broken glass door at your store", "safety.risk", "high"),
+    ("There's a strong chemical smell from your factory and my kids have headaches", "safety.risk", "high"),
+    ("The child lock on the washing machine doesn't work and my toddler opened it mid-cycle", "safety.risk",
+     "high"),
+    ("The customer service rep called me a stupid cow", "harassment.discrimination", "high"),
+    ("My daughter is being bullied by another kid on your platform and your moderators do nothing",
+     "harassment.discrimination", "high"),
 ])
 def test_a_life_at_risk_a_vulnerable_customer_and_an_impostor_are_paged(text, rule, urgency):
     result = default_router().classify(message(text))
@@ -347,6 +361,14 @@ def test_a_life_at_risk_a_vulnerable_customer_and_an_impostor_are_paged(text, ru
     ("I ran out of patience with your app", "safety.vulnerable"),
     ("They left the parcel on the floor of the porch", "safety.vulnerable"),
     ("The guard followed me because I looked lost", "harassment.discrimination"),
+    ("The gas hob on full power boils the pan in a minute", "safety.hazard"),
+    ("The metal lid in the jar was rusty", "safety.hazard"),
+    ("The brake light failed its MOT after your service", "safety.hazard"),
+    ("Do your cookies contain allergens?", "safety.risk"),
+    ("The parcel fell over in the van and the box is dented", "safety.risk"),
+    ("I cut my hair short for the photo on your app", "safety.risk"),
+    ("I called my mum a cow for buying from you", "harassment.discrimination"),
+    ("They called me back after an hour", "harassment.discrimination"),
 ])
 def test_near_misses_of_a_life_at_risk_fire_none_of_those_rules(text, rule):
     result = default_router().classify(message(text))
