@@ -186,7 +186,7 @@ class RouterSettings(Section):
         "(config/default.yaml: legal threats, regulators, harassment and discrimination, staff advances,\n"
         "another person's data shown, fraud, safety hazards, threats of violence, assault and intimidation,\n"
         "people trapped, fire, lasting hazards such as black mould or a recall, vulnerable customers without\n"
-        "a supply, a medicine or care, unsubscribe and spam,\n"
+        "a supply, a medicine or care, staff intruding on a customer's home, unsubscribe and spam,\n"
         "each in English and six more languages) follow, except one you give the same name, which yours\n"
         "replaces. The first is shown."))
     bundled_rules: bool = Field(True, description="Keep the bundled rules beside yours; false: only yours.")

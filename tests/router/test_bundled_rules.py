@@ -373,3 +373,34 @@ def test_a_life_at_risk_a_vulnerable_customer_and_an_impostor_are_paged(text, ru
 def test_near_misses_of_a_life_at_risk_fire_none_of_those_rules(text, rule):
     result = default_router().classify(message(text))
     assert rule not in [reason.name for reason in result.reasons]
+
+
+@pytest.mark.parametrize(("text", "rule", "urgency"), [
+    ("The engineer went through my drawers while I was in the kitchen", "privacy.intrusion", "high"),
+    ("The landlord's agent let himself into my flat without notice while I was asleep", "privacy.intrusion", "high"),
+    ("The meter reader didn't show any ID and pushed his way into my house", "privacy.intrusion", "high"),
+    ("Your driver took a photo of me through my window", "privacy.intrusion", "high"),
+    ("Your employee sent me a friend request on Facebook after I complained", "privacy.intrusion", "high"),
+    ("Ma mère est tombée dans vos escaliers et s'est cassé le poignet", "safety.risk", "high"),
+    ("My dad broke his hip on your wet floor", "safety.risk", "high"),
+    ("The pram wheel came off while I was crossing the road with my baby in it", "safety.risk", "high"),
+    ("The balcony railing in the flat you rent me is loose and my toddler leans on it", "safety.risk", "high"),
+    ("The new formula made my baby really ill, she can't keep anything down", "safety.risk", "high"),
+    ("Mein Sohn hat sich an Ihrem Wasserkocher schwer verbrüht", "safety.hazard", "critical"),
+])
+def test_staff_in_a_customers_home_and_injuries_in_more_words_are_paged(text, rule, urgency):
+    result = default_router().classify(message(text))
+    assert (result.reasons[0].name, result.urgency) == (rule, urgency)
+
+
+@pytest.mark.parametrize(("text", "rule"), [
+    ("The app went through my settings and reset them", "privacy.intrusion"),
+    ("I took a photo of the damage for you", "privacy.intrusion"),
+    ("You broke my heart with this ending", "safety.risk"),
+    ("The label came off when I washed it", "safety.risk"),
+    ("The balcony door is stiff", "safety.risk"),
+    ("This ad made my husband sick of your brand", "safety.risk"),
+])
+def test_near_misses_of_an_intrusion_or_an_injury_fire_none_of_those_rules(text, rule):
+    result = default_router().classify(message(text))
+    assert rule not in [reason.name for reason in result.reasons]
