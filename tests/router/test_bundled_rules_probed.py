@@ -42,29 +42,6 @@ def test_refusals_for_who_someone_is_advances_fraud_a_lift_and_explosions_are_pa
     assert result.urgency in load_settings(environ={}).router.page_urgencies
 
 
-@pytest.mark.parametrize(("text", "rule"), [
-    ("The manager refused to serve me because I was rude", "harassment.discrimination"),
-    ("They refused my refund because the blind was already fitted", "harassment.discrimination"),
-    ("The app didn't load because the screen was black", "harassment.discrimination"),
-    ("The driver keeps texting me asking where to leave the parcel", "harassment.sexual"),
-    ("Your staff were touching my items without gloves", "harassment.sexual"),
-    ("I used my card on your site and it was declined", "financial.fraud"),
-    ("Your lift is stuck on the 4th floor again", "safety.trapped"),
-    ("The lift has been out of order for weeks, my dad is stuck in the flat", "safety.trapped"),
-    ("I feel like I'm going to explode with how frustrated I am", "safety.hazard"),
-    ("My inbox exploded with your spam this week", "safety.hazard"),
-    ("My phone blew up with messages from your app at 3am", "safety.hazard"),
-    ("Honestly an explosion of flavour, well done", "safety.hazard"),
-    ("The food was so bad I nearly threw up", "safety.hazard"),
-    ("Double the dose of caffeine in this can, love it", "safety.hazard"),
-    ("They mocked my order on the receipt", "harassment.discrimination"),
-    ("I told him I'd go to jail before paying this bill", "harassment.intimidation"),
-])
-def test_their_near_misses_fire_none_of_those_rules(text, rule):
-    result = default_router().classify(message(text))
-    assert rule not in [reason.name for reason in result.reasons]
-
-
 @pytest.mark.parametrize("text", [
     "There is black mould all over the bedroom of the flat you manage and my baby is wheezing",
     "Mould everywhere in the bathroom since the leak you never fixed",
@@ -75,14 +52,6 @@ def test_their_near_misses_fire_none_of_those_rules(text, rule):
 def test_a_lasting_hazard_before_anyone_is_hurt_is_high_on_the_default_rules(text):
     result = default_router().classify(message(text))
     assert (result.reasons[0].name, result.urgency, result.categories[0]) == ("safety.risk", "high", "safety")
-
-
-@pytest.mark.parametrize("text", ["The bread I bought yesterday was mouldy", "I don't recall ordering this",
-                                  "I was recalled to the office so I missed the delivery",
-                                  "The mould for the cake tin arrived bent"])
-def test_mouldy_bread_and_a_memory_are_no_lasting_hazard(text):
-    result = default_router().classify(message(text))
-    assert "safety.risk" not in [reason.name for reason in result.reasons]
 
 
 @pytest.mark.parametrize(("text", "rule", "urgency"), [
@@ -115,13 +84,44 @@ def test_mouldy_bread_and_a_memory_are_no_lasting_hazard(text):
     ("The customer service rep called me a stupid cow", "harassment.discrimination", "high"),
     ("My daughter is being bullied by another kid on your platform and your moderators do nothing",
      "harassment.discrimination", "high"),
+    ("The engineer went through my drawers while I was in the kitchen", "privacy.intrusion", "high"),
+    ("The landlord's agent let himself into my flat without notice while I was asleep", "privacy.intrusion", "high"),
+    ("The meter reader didn't show any ID and pushed his way into my house", "privacy.intrusion", "high"),
+    ("Your driver took a photo of me through my window", "privacy.intrusion", "high"),
+    ("Your employee sent me a friend request on Facebook after I complained", "privacy.intrusion", "high"),
+    ("Ma mère est tombée dans vos escaliers et s'est cassé le poignet", "safety.risk", "high"),
+    ("My dad broke his hip on your wet floor", "safety.risk", "high"),
+    ("The pram wheel came off while I was crossing the road with my baby in it", "safety.risk", "high"),
+    ("The balcony railing in the flat you rent me is loose and my toddler leans on it", "safety.risk", "high"),
+    ("The new formula made my baby really ill, she can't keep anything down", "safety.risk", "high"),
+    ("Mein Sohn hat sich an Ihrem Wasserkocher schwer verbrüht", "safety.hazard", "critical"),
 ])
-def test_a_life_at_risk_a_vulnerable_customer_and_an_impostor_are_paged(text, rule, urgency):
+def test_a_life_at_risk_a_vulnerable_customer_an_intrusion_and_an_injury_are_paged(text, rule, urgency):
     result = default_router().classify(message(text))
     assert (result.reasons[0].name, result.urgency) == (rule, urgency)
 
 
 @pytest.mark.parametrize(("text", "rule"), [
+    ("The manager refused to serve me because I was rude", "harassment.discrimination"),
+    ("They refused my refund because the blind was already fitted", "harassment.discrimination"),
+    ("The app didn't load because the screen was black", "harassment.discrimination"),
+    ("The driver keeps texting me asking where to leave the parcel", "harassment.sexual"),
+    ("Your staff were touching my items without gloves", "harassment.sexual"),
+    ("I used my card on your site and it was declined", "financial.fraud"),
+    ("Your lift is stuck on the 4th floor again", "safety.trapped"),
+    ("The lift has been out of order for weeks, my dad is stuck in the flat", "safety.trapped"),
+    ("I feel like I'm going to explode with how frustrated I am", "safety.hazard"),
+    ("My inbox exploded with your spam this week", "safety.hazard"),
+    ("My phone blew up with messages from your app at 3am", "safety.hazard"),
+    ("Honestly an explosion of flavour, well done", "safety.hazard"),
+    ("The food was so bad I nearly threw up", "safety.hazard"),
+    ("Double the dose of caffeine in this can, love it", "safety.hazard"),
+    ("They mocked my order on the receipt", "harassment.discrimination"),
+    ("I told him I'd go to jail before paying this bill", "harassment.intimidation"),
+    ("The bread I bought yesterday was mouldy", "safety.risk"),
+    ("I don't recall ordering this", "safety.risk"),
+    ("I was recalled to the office so I missed the delivery", "safety.risk"),
+    ("The mould for the cake tin arrived bent", "safety.risk"),
     ("I don't want to live here anymore, the noise from your depot is awful", "safety.hazard"),
     ("I want to end my contract with you", "safety.hazard"),
     ("The driver was drunk with excitement about the match and forgot my parcel", "safety.hazard"),
@@ -139,31 +139,6 @@ def test_a_life_at_risk_a_vulnerable_customer_and_an_impostor_are_paged(text, ru
     ("I cut my hair short for the photo on your app", "safety.risk"),
     ("I called my mum a cow for buying from you", "harassment.discrimination"),
     ("They called me back after an hour", "harassment.discrimination"),
-])
-def test_near_misses_of_a_life_at_risk_fire_none_of_those_rules(text, rule):
-    result = default_router().classify(message(text))
-    assert rule not in [reason.name for reason in result.reasons]
-
-
-@pytest.mark.parametrize(("text", "rule", "urgency"), [
-    ("The engineer went through my drawers while I was in the kitchen", "privacy.intrusion", "high"),
-    ("The landlord's agent let himself into my flat without notice while I was asleep", "privacy.intrusion", "high"),
-    ("The meter reader didn't show any ID and pushed his way into my house", "privacy.intrusion", "high"),
-    ("Your driver took a photo of me through my window", "privacy.intrusion", "high"),
-    ("Your employee sent me a friend request on Facebook after I complained", "privacy.intrusion", "high"),
-    ("Ma mère est tombée dans vos escaliers et s'est cassé le poignet", "safety.risk", "high"),
-    ("My dad broke his hip on your wet floor", "safety.risk", "high"),
-    ("The pram wheel came off while I was crossing the road with my baby in it", "safety.risk", "high"),
-    ("The balcony railing in the flat you rent me is loose and my toddler leans on it", "safety.risk", "high"),
-    ("The new formula made my baby really ill, she can't keep anything down", "safety.risk", "high"),
-    ("Mein Sohn hat sich an Ihrem Wasserkocher schwer verbrüht", "safety.hazard", "critical"),
-])
-def test_staff_in_a_customers_home_and_injuries_in_more_words_are_paged(text, rule, urgency):
-    result = default_router().classify(message(text))
-    assert (result.reasons[0].name, result.urgency) == (rule, urgency)
-
-
-@pytest.mark.parametrize(("text", "rule"), [
     ("The app went through my settings and reset them", "privacy.intrusion"),
     ("I took a photo of the damage for you", "privacy.intrusion"),
     ("You broke my heart with this ending", "safety.risk"),
@@ -171,6 +146,6 @@ def test_staff_in_a_customers_home_and_injuries_in_more_words_are_paged(text, ru
     ("The balcony door is stiff", "safety.risk"),
     ("This ad made my husband sick of your brand", "safety.risk"),
 ])
-def test_near_misses_of_an_intrusion_or_an_injury_fire_none_of_those_rules(text, rule):
+def test_near_misses_fire_none_of_those_rules(text, rule):
     result = default_router().classify(message(text))
     assert rule not in [reason.name for reason in result.reasons]
