@@ -4,15 +4,19 @@ A delivery row moves pending -> sending -> sent | failed | skipped. It is
 claimed ('sending', committed) before the provider is called, so a re-run
 never sends it again; a row left 'sending' by a crashed worker is re-sent by
 the sweeper only when its sender is `resend_safe`, otherwise marked
-'unknown' with a case event.
+'unknown' with a case event. The acknowledgments routing can claim itself
+(`ClaimedAck`: a resend-safe sender, a case the batch opened) are inserted
+'sending' and skip the claim here.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
@@ -21,6 +25,7 @@ from frontdesk.audit.chain import event_row, insert_linked
 from frontdesk.models import DeliveryResult, Rendered, case_reference, utcnow
 from frontdesk.store.cases import add_event, opted_out_among
 from frontdesk.store.db import read_session
+from frontdesk.store.recorder import ClaimedAck
 from frontdesk.store.tables import Case, Contact, ContactIdentity, Delivery, MessageRow
 from outbound.policy import acknowledgment_blocked
 from outbound.public_policy import PUBLIC_SENDERS, public_reply_refusal
@@ -47,8 +52,9 @@ class Claimed:
     received_at: object
 
 
-def deliver_many(rt: Runtime, delivery_ids: list[int]) -> list[DeliveryResult]:
-    """Send every still-pending delivery among `delivery_ids`; returns the results of those sent.
+def deliver_many(rt: Runtime, delivery_ids: list[int], claimed_acks: list[ClaimedAck] = ()) -> list[DeliveryResult]:
+    """Send every still-pending delivery among `delivery_ids`, then the acknowledgments routing already
+    claimed; returns the results of those sent.
 
     Works in chunks of CHUNK: claim the chunk (one transaction), send it on
     SEND_THREADS threads, record its results (one transaction). A worker
@@ -56,21 +62,45 @@ def deliver_many(rt: Runtime, delivery_ids: list[int]) -> list[DeliveryResult]:
     sweeper has to settle.
     """
     results: list[DeliveryResult] = []
+    # Left 'sending' past `stuck_after`, a claimed acknowledgment is the sweeper's to send again. Begin no
+    # chunk of them after a quarter of it, so that one begun then ends first even if its receiver times out
+    # (4 rounds of SEND_THREADS), and a slow receiver never has an acknowledgment sent by both.
+    deadline = time.monotonic() + rt.settings.workers.stuck_after.total_seconds() / 4
     with ThreadPoolExecutor(max_workers=SEND_THREADS) as pool:
         for start in range(0, len(delivery_ids), CHUNK):
             chunk = delivery_ids[start:start + CHUNK]
             with rt.sessions.begin() as session:
                 claimed = _claim(rt, session, _pending(session, chunk))
-            if not claimed:
-                continue
-            sent = list(pool.map(lambda item: _send(rt, item), claimed))
-            with rt.sessions.begin() as session:
-                retries = _record(rt, session.connection(), claimed, sent)
-            for item, backoff in retries:
-                schedule_retry(rt, item, backoff)
-            results.extend(sent)
+            results += _send_and_record(rt, pool, claimed)
+        ready = [_claimed_acknowledgment(rt, ack) for ack in claimed_acks]
+        for start in range(0, len(ready), CHUNK):  # a crash may repeat the chunk sent but not yet recorded
+            if time.monotonic() > deadline:
+                log.warning("%d claimed acknowledgments left to the sweeper: sending took too long",
+                            len(ready) - start)
+                break
+            results += _send_and_record(rt, pool, ready[start:start + CHUNK])
     rt.metrics.flush()
     return results
+
+
+def _send_and_record(rt: Runtime, pool: ThreadPoolExecutor, claimed: list[Claimed]) -> list[DeliveryResult]:
+    if not claimed:
+        return []
+    sent = list(pool.map(lambda item: _send(rt, item), claimed))
+    with rt.sessions.begin() as session:
+        retries = _record(rt, session.connection(), claimed, sent)
+    for item, backoff in retries:
+        schedule_retry(rt, item, backoff)
+    return sent
+
+
+def _claimed_acknowledgment(rt: Runtime, ack: ClaimedAck) -> Claimed:
+    """What to send for an acknowledgment claimed by the routing transaction, rendered from what routing knew
+    (the checks `_check_and_claim` makes were made there; see `Recorder.record`)."""
+    delivery = SimpleNamespace(kind="ack", key=ack.key, detail={}, recipient=ack.recipient)
+    rendered = render(rt, None, delivery, ack.case, ack.message, SimpleNamespace(name=ack.contact_name))
+    return Claimed(ack.delivery_id, ack.case.id, ack.sender, ack.target, "ack", ack.recipient, 1, rendered,
+                   ack.message.received_at)
 
 
 # The claim reads plain rows (Core), not ORM objects: loading four objects per delivery cost more than the
@@ -183,8 +213,9 @@ def _blocked(chunk: _Chunk, delivery, case, message) -> str | None:
     return acknowledgment_blocked(message.flags, (message.channel, handle) in chunk.opted_out)
 
 
-def render(rt: Runtime, session: Session, delivery, case, message, contact) -> Rendered:
-    """Render the delivery's template with the case's facts (ORM objects or plain rows of the same tables)."""
+def render(rt: Runtime, session: Session | None, delivery, case, message, contact) -> Rendered:
+    """Render the delivery's template with the case's facts (ORM objects or plain rows of the same tables);
+    the session is needed only without a message, to find the case's latest."""
     settings = rt.settings
     latest = message or session.scalars(select(MessageRow).where(MessageRow.case_id == case.id)
                                         .order_by(MessageRow.received_at.desc()).limit(1)).first()

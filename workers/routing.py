@@ -24,8 +24,10 @@ from frontdesk.models import FLAG_UNPARSED, Classification, Contact, Message, Ra
 from frontdesk.queue import OUTBOUND_BUFFER
 from frontdesk.store.cases import record_opt_out
 from frontdesk.store.db import read_session
-from frontdesk.store.recorder import Recorder
+from frontdesk.store.recorder import ClaimedAck, Recorder
 from frontdesk.store.tables import RawPayload
+from outbound.policy import acknowledgment_blocked
+from outbound.public_policy import PUBLIC_SENDERS
 from router.chat import asked_handles
 from router.threading import asked_keys
 from workers.delivery import deliver_many
@@ -39,7 +41,8 @@ log = logging.getLogger(__name__)
 class BatchOutcome:
     """What a routed batch left to do after its commit, and its counts."""
 
-    acks: list[int] = field(default_factory=list)
+    acks: list[int] = field(default_factory=list)  # acknowledgments still to claim
+    claimed_acks: list[ClaimedAck] = field(default_factory=list)  # claimed by the routing transaction
     steps: list[StepJobs] = field(default_factory=list)
     routed: int = 0
     quarantined: int = 0
@@ -52,6 +55,7 @@ class BatchOutcome:
     def add(self, other: "BatchOutcome") -> None:
         """Fold in the outcome of another committed transaction."""
         self.acks += other.acks
+        self.claimed_acks += other.claimed_acks
         self.steps += other.steps
         self.routed += other.routed
         self.quarantined += other.quarantined
@@ -89,12 +93,14 @@ def route_batch(rt: Runtime, message_ids: list[str]) -> BatchOutcome:
 def _send_now(rt: Runtime, outcome: BatchOutcome) -> None:
     """Send the batch's pages, then its acknowledgments, in this job: queued behind the rest of the intake
     drain they waited up to its time budget. The jobs and buffer entries queued above stay as the safety
-    net (a worker killed mid-send); they find these deliveries no longer pending and do nothing."""
+    net (a worker killed mid-send); they find these deliveries no longer pending and do nothing. For the
+    acknowledgments routing claimed, the net is the sweeper, which sends again what a dead worker left
+    'sending' (their senders dedupe)."""
     ids = [delivery_id for jobs in outcome.steps for _, delivery_id in jobs.page_keys] + outcome.acks
-    if not ids:
+    if not ids and not outcome.claimed_acks:
         return
     try:
-        deliver_many(rt, ids)
+        deliver_many(rt, ids, outcome.claimed_acks)
     except Exception:  # the queued jobs will send them; routing itself succeeded
         log.warning("sending %d deliveries right after routing failed; their queued jobs will",
                     len(ids), exc_info=True)
@@ -124,7 +130,9 @@ def _route_together(rt: Runtime, message_ids: list[str]) -> BatchOutcome:
             _route_one(rt, session, raw, message, classification, recorder, outcome)
         ack_ids = recorder.flush()
         _write_statuses(session, outcome)
-        outcome.acks = list(ack_ids.values())
+        outcome.claimed_acks = recorder.claimed
+        claimed = {ack.delivery_id for ack in recorder.claimed}
+        outcome.acks = [delivery_id for delivery_id in ack_ids.values() if delivery_id not in claimed]
         for case_id, message_id in outcome.paging.items():
             jobs = begin_step(rt, session, case_id, 0, message_id)
             if jobs is not None:
@@ -241,7 +249,11 @@ def _route_one(rt: Runtime, session: Session, raw, message: Message,
         return None
     sender = rt.senders.get(message.channel)
     target = sender.reply_target(message) if sender is not None else None
-    recorded = recorder.record(message, decision, ack_target=target, ack_window=rt.settings.acknowledgments.window)
+    # Sent right after the commit without being read back, where a crash's resend is harmless (see Recorder.record)
+    claimable = (sender is not None and sender.resend_safe and message.channel not in PUBLIC_SENDERS
+                 and acknowledgment_blocked(message.flags, False) is None)
+    recorded = recorder.record(message, decision, ack_target=target, ack_window=rt.settings.acknowledgments.window,
+                               ack_claimable=claimable)
     if decision.classification.opt_out:
         record_opt_out(session, message.channel, message.sender.handle, "router", recorded.case_id)
     index_public(session, message, decision, recorded.case_id, rt.settings)

@@ -13,23 +13,25 @@ would.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from frontdesk.audit.chain import event_row, insert_linked
-from frontdesk.models import FLAG_UNPARSED, URGENCY_RANK, Contact, Decision, Message, utcnow
-from frontdesk.store.cases import merge_proven_cases
-from frontdesk.store.lookup import SqlCaseLookup
+from frontdesk.models import FLAG_UNPARSED, URGENCY_RANK, Decision, Message, utcnow
+from frontdesk.models import Contact as Sender
+from frontdesk.store.batch_lookup import BatchLookup
+from frontdesk.store.cases import merge_proven_cases, opted_out_among
 from frontdesk.store.tables import Case, Contact, ContactIdentity, Delivery, MessageRow, ThreadKey
 
 CASES, CONTACTS, IDENTITIES = Case.__table__, Contact.__table__, ContactIdentity.__table__
 MESSAGES, THREAD_KEYS, DELIVERIES = MessageRow.__table__, ThreadKey.__table__, Delivery.__table__
 # Built once with bound parameters: building a statement costs more than SQLite takes to run it.
-IDENTITY = (select(IDENTITIES.c.contact_id, CONTACTS.c.email)
+IDENTITY = (select(IDENTITIES.c.contact_id, CONTACTS.c.email, CONTACTS.c.name)
             .join(CONTACTS, CONTACTS.c.id == IDENTITIES.c.contact_id)
             .where(IDENTITIES.c.channel == bindparam("channel"), IDENTITIES.c.handle == bindparam("handle")))
 SET_EMAIL = update(CONTACTS).where(CONTACTS.c.id == bindparam("contact")).values(email=bindparam("email"))
@@ -55,6 +57,30 @@ class Recorded:
     contact_id: int
     ack_key: str | None
     start_paging: bool
+
+
+@dataclass(frozen=True)
+class ClaimedAck:
+    """An acknowledgment claimed ('sending', attempt 1) in the routing transaction itself, with what rendering
+    it needs, known without reading the store again: the case this batch opened (and nothing later in the
+    batch changed), the stored fields of the message and its contact's name."""
+
+    key: str
+    sender: str
+    target: str
+    recipient: str
+    case: SimpleNamespace
+    message: SimpleNamespace
+    contact_name: str | None
+    delivery_id: int = 0
+
+
+@dataclass(frozen=True)
+class _PlannedAck:
+    message: Message
+    language: str | None
+    case_id: int
+    contact_id: int
 
 
 @dataclass
@@ -86,13 +112,21 @@ class Recorder:
         self._keys: list[dict] = []
         self._events: list[dict] = []
         self._deliveries: list[dict] = []
+        self._opened: dict[int, dict] = {}  # facts of the cases this batch opened, as written
+        self._claimable: dict[str, _PlannedAck] = {}
+        self.names: dict[int, str | None] = {}  # contact -> name, for the contacts this batch met
+        self.claimed: list[ClaimedAck] = []
 
     def record(self, message: Message, decision: Decision, *, ack_target: str | None,
-               ack_window: timedelta) -> Recorded:
+               ack_window: timedelta, ack_claimable: bool = False) -> Recorded:
         """Store a routed message in its case (opening one if needed) and plan its acknowledgment.
 
         `start_paging` says whether paging should start: the decision asks for
         it and the case is neither acknowledged nor already paging.
+        `ack_claimable` says that the acknowledgment's sender may be sent to
+        twice without harm and nothing in the message forbids an answer: if
+        it opens a case, `flush` claims it (see `ClaimedAck`) unless its
+        recipient opted out or the batch changed the case again.
         """
         contact_id = self._contact(message)
         case, new_case = self._case(message, decision, contact_id)
@@ -103,6 +137,8 @@ class Recorder:
         self._register_thread_keys(message, case.id, decision.thread.keys)
         ack_key = self._plan_acknowledgment(message, decision, case.id, new_case, str(contact_id),
                                             ack_target, ack_window)
+        if ack_key is not None and ack_claimable and new_case:
+            self._claimable[ack_key] = _PlannedAck(message, decision.classification.language, case.id, contact_id)
         start_paging = decision.page and case.acknowledged_at is None and case.escalation_step < 0
         return Recorded(case.id, new_case, contact_id, ack_key, start_paging)
 
@@ -122,8 +158,10 @@ class Recorder:
         if self._deliveries:
             # Matched by key, so the rows may come back in any order: SQLite cannot promise one, and asking
             # for it makes SQLAlchemy insert a row per statement.
+            claims = self._claim_acknowledgments()
             returned = execute(INSERT_DELIVERIES, self._deliveries)
             ids = dict(returned.all())
+            self.claimed += [replace(claim, delivery_id=ids[claim.key]) for claim in claims]
         if self._events:
             insert_linked(self.connection, self._events)
         self._messages, self._keys, self._events, self._deliveries = [], [], [], []
@@ -132,11 +170,36 @@ class Recorder:
         self.lookup.forget()
         return ids
 
-    def add_senders(self, senders: list[Contact]) -> None:
+    def _claim_acknowledgments(self) -> list[ClaimedAck]:
+        """Mark 'sending' the planned acknowledgments that `record` found claimable, where the case is still
+        as opened, the contact's name is known and the recipient has not opted out (this batch included)."""
+        planned = {key: plan for key, plan in self._claimable.items()
+                   if plan.case_id not in self.last_message_at and plan.contact_id in self.names}
+        self._claimable = {}
+        if not planned:
+            return []
+        opted_out = opted_out_among(self.session, {(plan.message.channel, plan.message.sender.handle)
+                                                   for plan in planned.values()})
+        claims = []
+        for row in self._deliveries:
+            plan = planned.get(row["key"])
+            if plan is None or (plan.message.channel, plan.message.sender.handle) in opted_out:
+                continue
+            row.update(status="sending", attempts=1)
+            message = plan.message
+            claims.append(ClaimedAck(
+                row["key"], row["sender"], row["target"], row["recipient"], SimpleNamespace(**self._opened[plan.case_id]),
+                SimpleNamespace(id=message.id, channel=message.channel, external_id=message.external_id,
+                                text=message.text, language=plan.language, reply_to=dict(message.reply_to),
+                                received_at=message.received_at),
+                self.names[plan.contact_id]))
+        return claims
+
+    def add_senders(self, senders: list[Sender]) -> None:
         """Create, in two statements, the contacts and identities of these senders that neither the store
         (as prefetched by `lookup`) nor this batch knows yet. For senders whose messages will be recorded
         whatever the router decides; `record` creates the others one at a time."""
-        new: dict[tuple[str, str], Contact] = {}
+        new: dict[tuple[str, str], Sender] = {}
         for sender in senders:
             handle = (sender.channel, sender.handle)
             if handle not in self.contacts and handle not in new and self.lookup.known_identity(*handle) is None:
@@ -144,7 +207,7 @@ class Recorder:
         if new:
             self._create_contacts(new)
 
-    def _create_contacts(self, new: dict[tuple[str, str], Contact]) -> None:
+    def _create_contacts(self, new: dict[tuple[str, str], Sender]) -> None:
         """One contact and one channel identity for each of these senders, in two statements."""
         now = utcnow()
         rows = [{"name": sender.name, "email": sender.email, "created_at": now} for sender in new.values()]
@@ -157,6 +220,7 @@ class Recorder:
         for handle, sender in new.items():
             contact_id = ids[(sender.name, sender.email)].pop()
             self.contacts[handle] = (contact_id, bool(sender.email))
+            self.names[contact_id] = sender.name
             identities.append({"contact_id": contact_id, "channel": sender.channel, "handle": sender.handle,
                                "verified": sender.email_verified, "linked_by": "channel"})
         self.connection.execute(INSERT_IDENTITY, identities)
@@ -170,9 +234,13 @@ class Recorder:
         if known is False:
             row = self.connection.execute(IDENTITY, {"channel": handle[0], "handle": handle[1]}).first()
             known = (row.contact_id, bool(row.email)) if row is not None else None
+            if row is not None:
+                self.names[row.contact_id] = row.name
         if known is None:
             self._create_contacts({handle: message.sender})
             return self.contacts[handle][0]
+        if known[0] not in self.names and known[0] in self.lookup.names:
+            self.names[known[0]] = self.lookup.names[known[0]]
         if email and not known[1]:
             self.connection.execute(SET_EMAIL, {"contact": known[0], "email": email})
             known = (known[0], True)
@@ -198,6 +266,8 @@ class Recorder:
         if decision.thread.suggested_case_id is not None:
             self.event(case_id, "router", "link_suggested", message_id=message.id,
                        case=decision.thread.suggested_case_id, evidence=decision.thread.evidence)
+        self._opened[case_id] = dict(id=case_id, urgency=urgency, categories=categories, reasons=reasons,
+                                     channel=message.channel, subject=message.subject, contact_id=contact_id)
         state = _CaseState(case_id, "open", urgency, categories, None, -1, message.received_at)
         return state, True
 
@@ -237,6 +307,7 @@ class Recorder:
 
     def _merge(self, case_id: int, decision: Decision) -> None:
         """Merge the cases the router proved to be this case's thread, through the desk's ORM merge."""
+        self._claimable = {}  # the merge may move the batch's cases and their deliveries
         self.flush()  # the merge moves rows by SQL: everything collected so far must be in the store
         self.session.flush()
         self.session.expire_all()  # cases this recorder changed by Core statements
@@ -294,103 +365,3 @@ def record_message(session: Session, message: Message, decision: Decision, *, ac
     recorder = Recorder(session)
     recorded = recorder.record(message, decision, ack_target=ack_target, ack_window=ack_window)
     return recorded, recorder.flush().get(recorded.ack_key)
-
-
-# What a batch's messages may ask, read once: every row of their keys with its case's state, and their
-# senders' identities.
-_KEY_ROWS = (select(THREAD_KEYS.c.key, THREAD_KEYS.c.channel, THREAD_KEYS.c.case_id, CASES.c.last_message_at,
-                    CASES.c.merged_into)
-             .join(CASES, CASES.c.id == THREAD_KEYS.c.case_id)
-             .where(THREAD_KEYS.c.key.in_(bindparam("keys", expanding=True))))
-_IDENTITIES = (select(IDENTITIES.c.channel, IDENTITIES.c.handle, IDENTITIES.c.contact_id, CONTACTS.c.email)
-               .join(CONTACTS, CONTACTS.c.id == IDENTITIES.c.contact_id)
-               .where(IDENTITIES.c.handle.in_(bindparam("handles", expanding=True))))
-_MAX_PARAMETERS = 10_000  # per statement (SQLite allows 32,766)
-
-
-@dataclass
-class _Prefetched:
-    keys: set[str]
-    rows: dict[str, list]  # key -> its rows (key, channel, case_id, last_message_at, merged_into)
-    senders: set[tuple[str, str]]
-    identities: dict[tuple[str, str], tuple[int, bool]]  # (channel, handle) -> (contact, has email)
-
-
-class BatchLookup(SqlCaseLookup):
-    """The store's answers plus what the recorder has collected but not yet written.
-
-    `prefetch` reads what a batch's messages will ask in two statements, so
-    that most questions are answered from memory; a question it did not
-    foresee, or any after the recorder flushed, goes to the store. Within the
-    batch's transaction the answers are the same as the store's: SQLite
-    holds the write lock for the transaction; on PostgreSQL a key committed
-    by another worker during the batch is seen from the next batch on.
-    """
-
-    def __init__(self, session: Session, recorder: Recorder):
-        super().__init__(session)
-        self.recorder = recorder
-        self.prefetched: _Prefetched | None = None
-
-    def prefetch(self, keys: set[str], senders: set[tuple[str, str]]) -> None:
-        """Read the rows of these thread keys (any channel) and the identities of these (channel, handle)s."""
-        rows: dict[str, list] = {}
-        for chunk in _chunks(sorted(keys)):
-            for row in self.connection.execute(_KEY_ROWS, {"keys": chunk}):
-                rows.setdefault(row.key, []).append(row)
-        identities: dict[tuple[str, str], tuple[int, bool]] = {}
-        for chunk in _chunks(sorted({handle for _, handle in senders})):
-            for row in self.connection.execute(_IDENTITIES, {"handles": chunk}):
-                identities[(row.channel, row.handle)] = (row.contact_id, bool(row.email))
-        self.prefetched = _Prefetched(keys, rows, senders, identities)
-
-    def forget(self) -> None:
-        """The recorder wrote to the store: from now on ask it."""
-        self.prefetched = None
-
-    def known_identity(self, channel: str, handle: str) -> tuple[int, bool] | None | bool:
-        """(contact, has email) of a sender as prefetched, None if the store has none, False if not prefetched."""
-        known = self.prefetched
-        if known is None or (channel, handle) not in known.senders:
-            return False
-        return known.identities.get((channel, handle))
-
-    def open_case_for_sender(self, channel, handle, since):
-        """See SqlCaseLookup; a sender the store did not know and this batch has not recorded has no case."""
-        if self.known_identity(channel, handle) is None and (channel, handle) not in self.recorder.recorded:
-            return None
-        return super().open_case_for_sender(channel, handle, since)
-
-    def cases_by_thread_key(self, channel, keys):
-        """See SqlCaseLookup; a stored key wins over one of this batch, as it will in the store."""
-        known = self.prefetched
-        if known is not None and known.keys.issuperset(keys):
-            found = {key: row.case_id for key in keys for row in known.rows.get(key, ()) if row.channel == channel}
-        else:
-            found = super().cases_by_thread_key(channel, keys)
-        pending = self.recorder.pending_keys
-        for key in keys:
-            if key not in found and (channel, key) in pending:
-                found[key] = pending[(channel, key)]
-        return found
-
-    def cases_for_keys(self, keys, since):
-        """See router.threads.CaseLookup; cases of this batch are active now, so always inside the window."""
-        known = self.prefetched
-        if known is not None and known.keys.issuperset(keys):
-            counts: dict[int, int] = {}
-            touched = self.recorder.last_message_at
-            for key in keys:
-                for row in known.rows.get(key, ()):
-                    if row.merged_into is None and max(row.last_message_at, touched.get(row.case_id, since)) >= since:
-                        counts[row.case_id] = counts.get(row.case_id, 0) + 1
-        else:
-            counts = super().cases_for_keys(keys, since)
-        for key in keys:
-            for case_id in self.recorder.pending_by_key.get(key, ()):
-                counts[case_id] = counts.get(case_id, 0) + 1
-        return counts
-
-
-def _chunks(values: list[str]) -> list[list[str]]:
-    return [values[start:start + _MAX_PARAMETERS] for start in range(0, len(values), _MAX_PARAMETERS)]
