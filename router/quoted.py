@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 
 LINE_KEY = "line:"
 MIN_LINE = 24
@@ -102,11 +103,14 @@ def own_line_keys(text: str) -> list[str]:
     return keys[:OWN_LINES] + middle[:MAX_OWN - 2 * OWN_LINES] + keys[-OWN_LINES:]
 
 
-def quoted_line_keys(text: str, history: str = "") -> list[str]:
+# A worker asks for a message's quoted lines when it reads a batch ahead and again when it routes it, inside
+# the write transaction: the second time costs nothing.
+@lru_cache(maxsize=1024)
+def quoted_line_keys(text: str, history: str = "") -> tuple[str, ...]:
     """Fingerprints of the lines a message quotes in its text, then of the history its channel removed from
     the text (`Message.quoted`, every line of it quoted); at most MAX_QUOTED."""
     removed = [_QUOTE_MARKS.sub("", line) for line in history.splitlines()]
-    return _distinct_keys(split_quoted(text)[1] + removed, limit=MAX_QUOTED)
+    return tuple(_distinct_keys(split_quoted(text)[1] + removed, limit=MAX_QUOTED))
 
 
 def _distinct_keys(lines: list[str], limit: int | None) -> list[str]:

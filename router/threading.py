@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import timedelta
+from functools import lru_cache
 
 from config.schema import ChatSettings
 from frontdesk.models import Message, ThreadMatch
@@ -71,6 +72,7 @@ def normalise_subject(subject: str | None) -> tuple[str, bool]:
     return _SPACE.sub(" ", f"{kept} {stripped}").strip().casefold(), is_reply
 
 
+@lru_cache(maxsize=1024)  # asked when a batch is read ahead, and again inside its write transaction
 def subject_key(subject: str | None) -> str | None:
     """The thread key of a normalised subject, or None when nothing is left of it."""
     normalised, _ = normalise_subject(subject)

@@ -120,9 +120,10 @@ def _route_together(rt: Runtime, message_ids: list[str]) -> BatchOutcome:
                 parsed.append((raw, message, read.classification))
         keys: set[str] = set()
         handles = {(message.channel, message.sender.handle) for _, message, _ in parsed}
-        for _, message, _ in parsed:
-            keys.update(*asked_keys(message, rt.settings.router.chat))
-            handles.update((message.channel, handle) for handle in asked_handles(message, rt.settings.router.chat))
+        for raw, message, _ in parsed:
+            asked = reads[raw.id].asked if raw.id in reads else _asked(rt, message)
+            keys.update(asked.keys)
+            handles.update(asked.handles)
         recorder.lookup.prefetch(keys, handles)
         # Every message but a public mention opens or joins a case, so its sender will be a contact.
         recorder.add_senders([message.sender for _, message, _ in parsed if not message.public])
@@ -157,23 +158,40 @@ def _write_statuses(session: Session, outcome: BatchOutcome) -> None:
 
 
 @dataclass(frozen=True)
+class _Asked:
+    """What routing a message will ask the store: thread keys (any channel) and (channel, handle)s."""
+
+    keys: set[str]
+    handles: set[tuple[str, str]]
+
+
+def _asked(rt: Runtime, message: Message) -> _Asked:
+    channel_keys, any_keys = asked_keys(message, rt.settings.router.chat)
+    handles = {(message.channel, handle) for handle in asked_handles(message, rt.settings.router.chat)}
+    return _Asked({*channel_keys, *any_keys}, handles)
+
+
+@dataclass(frozen=True)
 class _Read:
     """A payload parsed and classified: its message (None when there is none to route) and why it is not a
-    clean one (an unsupported event, a malformed payload)."""
+    clean one (an unsupported event, a malformed payload); what routing it will ask the store."""
 
     message: Message | None
     error: UnsupportedEventError | MalformedPayloadError | None
     classification: Classification | None
+    asked: _Asked | None = None
 
 
 def _read_ahead(rt: Runtime, message_ids: list[str]) -> dict[str, _Read]:
-    """Parse and classify the batch's pending payloads before its write transaction begins: pure work, and
-    on SQLite the transaction holds the only write lock, which another worker is waiting for."""
+    """Parse and classify the batch's pending payloads, and work out the keys their routing will ask for,
+    before its write transaction begins: pure work, and on SQLite the transaction holds the only write
+    lock, which another worker is waiting for."""
     with read_session(rt.sessions) as session:  # plain rows: nothing here is changed
         inbounds = [_inbound(raw) for raw in session.execute(_READABLE_RAWS, {"ids": message_ids})]
     reads = [_read(inbound) for inbound in inbounds]
     judged = rt.router.classify_many([read.message for read in reads])
-    return {inbound.id: replace(read, classification=classification)
+    return {inbound.id: replace(read, classification=classification,
+                                asked=_asked(rt, read.message) if read.message is not None else None)
             for inbound, read, classification in zip(inbounds, reads, judged)}
 
 

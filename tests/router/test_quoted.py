@@ -27,7 +27,7 @@ def test_history_below_a_top_posting_header_is_quoted_not_the_authors_own():
         reply = f"Forwarding this to the repairs team today.\n\n{header}\n{ORIGINAL}"
         own, quoted = split_quoted(reply)
         assert own[0] == "Forwarding this to the repairs team today." and "Ann" not in "".join(own)
-        assert quoted_line_keys(reply) == [key for key in own_line_keys(ORIGINAL)]
+        assert list(quoted_line_keys(reply)) == own_line_keys(ORIGINAL)
 
 
 def test_a_bottom_posted_reply_after_an_attribution_is_the_authors_own():
