@@ -184,6 +184,7 @@ class RouterSettings(Section):
     rules: list[RuleSettings] = Field(default_factory=list, description=(
         "Keyword and regex rules; they always win when they fire. Yours come first; the bundled rules\n"
         "(config/default.yaml: legal threats, regulators, harassment and discrimination, staff advances,\n"
+        "a disabled customer kept out, a customer accused of theft, searched or held,\n"
         "another person's data shown, fraud, safety hazards, threats of violence, assault and intimidation,\n"
         "people trapped, fire, lasting hazards such as black mould or a recall, vulnerable customers without\n"
         "a supply, a medicine or care, staff intruding on a customer's home, unsubscribe and spam,\n"

@@ -95,6 +95,14 @@ def test_a_lasting_hazard_before_anyone_is_hurt_is_high_on_the_default_rules(tex
     ("The balcony railing in the flat you rent me is loose and my toddler leans on it", "safety.risk", "high"),
     ("The new formula made my baby really ill, she can't keep anything down", "safety.risk", "high"),
     ("Mein Sohn hat sich an Ihrem Wasserkocher schwer verbrüht", "safety.hazard", "critical"),
+    ("Your security guard searched my bag for no reason in front of everyone", "harassment.accused", "high"),
+    ("The manager accused me of shoplifting and made me empty my pockets", "harassment.accused", "high"),
+    ("The guard detained me and wouldn't let me leave until the police came", "harassment.accused", "high"),
+    ("Mi hijo se cortó con el cristal roto de la puerta de su tienda", "safety.risk", "high"),
+    ("Il s'est coupé avec le verre cassé de la vitrine", "safety.risk", "high"),
+    ("The wheelchair ramp at your Elm Street branch has been broken for three weeks", "harassment.access", "high"),
+    ("The disabled lift at the station is out of order and I cannot reach the platform in my wheelchair",
+     "harassment.access", "high"),
 ])
 def test_a_life_at_risk_a_vulnerable_customer_an_intrusion_and_an_injury_are_paged(text, rule, urgency):
     result = default_router().classify(message(text))
@@ -145,6 +153,16 @@ def test_a_life_at_risk_a_vulnerable_customer_an_intrusion_and_an_injury_are_pag
     ("The label came off when I washed it", "safety.risk"),
     ("The balcony door is stiff", "safety.risk"),
     ("This ad made my husband sick of your brand", "safety.risk"),
+    ("They searched for my order for ages and still couldn't find it", "harassment.accused"),
+    ("My parcel was stopped at customs for no reason", "harassment.accused"),
+    ("Stop accusing me of not paying, I have the bank statement", "harassment.accused"),
+    ("The website wouldn't let me leave a review", "harassment.accused"),
+    ("Se cortó la luz dos veces esta semana", "safety.risk"),
+    ("Se cortó el pelo en su peluquería y quedó fatal", "safety.risk"),
+    ("La ligne s'est coupée au milieu de l'appel", "safety.risk"),
+    ("The ramp at the car park is steep but fine", "harassment.access"),
+    ("My wheelchair delivery is late by two weeks", "harassment.access"),
+    ("The lift in your shop is slow and took ages to come", "harassment.access"),
 ])
 def test_near_misses_fire_none_of_those_rules(text, rule):
     result = default_router().classify(message(text))
