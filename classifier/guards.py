@@ -25,6 +25,32 @@ SARCASM = re.compile(
     r"|\bcheers\s+for\s+nothing\b|\bwell\s+done\b.*\bagain\b|\U0001F644|\U0001F612",
     re.IGNORECASE,
 )
+# Harm words said of a thing: a battery that "died", an update that "killed" it, a phone "bricked", a song that
+# "is fire". The safety head reads them as danger; `figurative_harm` reports one only where no word of real harm
+# is left in the rest of the message.
+_THING = (r"(?:battery|batteries|phone|mobile|laptop|tablet|screen|console|tv|telly|router|modem|printer|charger|"
+          r"headphones|earbuds|headset|app|device|speakers?|watch|camera|computer|pc|kindle|remote|fridge|freezer|"
+          r"kettle|toaster|hoover|vacuum|bulbs?|signal|wi-?fi|internet|broadband|connection|engine|card)")
+FIGURATIVE_HARM = re.compile(
+    r"\b(?:kill(?:ed|ing|s)?|murder(?:ed|ing|s)?|destroy(?:ed|ing|s)?)\s+(?:my|the|our|your|his|her|their)\s+"
+    r"(?:\w+\s+)?(?:" + _THING[3:-1] + r"|speed|performance|vibe|mood|buzz|appetite|weekend|evening|plans|motivation)"
+    r"(?:\s+life)?\b"
+    r"|\b" + _THING + r"(?:\s+\w+){0,2}?\s+(?:died|dies|dying|keeps\s+dying|has\s+died|(?:is|was|are|were|went)\s+"
+    r"(?:now\s+|completely\s+|totally\s+|just\s+)?dead)\b"
+    r"|\bit(?:[’']s|\s+is|\s+was)\s+(?:now\s+|completely\s+|totally\s+)?dead\b"
+    r"|\b(?:bricked|dead\s+on\s+arrival|dead\s+pixels?|dead\s+battery|dead\s+spots?)\b"
+    r"|\b(?:is|was|looks|sounds|tastes)\s+(?:straight\s+|literally\s+|actually\s+|pure\s+|absolute\s+)?fire\b"
+    r"(?!\s+(?:damaged|damage|safety|brigade|service|fighters?|proof|retardant|resistant|hazard|risk|alarm|exit|door|"
+    r"escape|extinguisher|crews?))",
+    re.IGNORECASE,
+)
+REAL_HARM = re.compile(
+    r"\b(?:hurt|injur\w*|hospital\w*|ambulance|a\s*&\s*e|blood|bleed\w*|unconscious|poison\w*|chok\w*|"
+    r"electrocut\w*|shock(?:ed)?|burn\w*|scald\w*|smok\w*|flames?|fire|explo\w*|melt\w*|spark\w*|fumes?|gas|"
+    r"trapped|collaps\w*|died|dead|death|dying|kill\w*|murder\w*|suicid\w*|danger\w*|unsafe|hazard\w*|emergency|"
+    r"stranded|motorway|highway|hard\s+shoulder|broke\s+down|broken\s+down|alone\s+at\s+night)\b",
+    re.IGNORECASE,
+)
 OPT_OUT = re.compile(
     r"^\s*(?:stop|unsubscribe|stopall|cancel|end|quit)\s*[.!]?\s*$"
     r"|\b(?:unsubscribe\s+me|opt\s+me\s+out|remove\s+me\s+from\s+(?:your|the)\s+(?:list|mailing)"
@@ -38,6 +64,15 @@ def negated_harm(text: str) -> str | None:
     """The phrase saying nobody came to harm ("no one was hurt"), or None."""
     match = NEGATED_HARM.search(text)
     return match.group(0) if match else None
+
+
+def figurative_harm(text: str) -> str | None:
+    """A harm word said of a thing ("the battery died", "killed my battery life", "bricked"), when nothing else in
+    the message speaks of harm; or None."""
+    match = FIGURATIVE_HARM.search(text)
+    if match is None or REAL_HARM.search(FIGURATIVE_HARM.sub(" ", text)):
+        return None
+    return match.group(0)
 
 
 def sarcasm(text: str) -> str | None:

@@ -142,11 +142,12 @@ def judge(text: str, prepared: Prepared, scores: dict[str, float], model: Linear
     """Combine head scores, guards and thresholds into one Classification."""
     reasons: list[Reason] = []
     sentiment = compound(positive, negative)
-    harm_denied = False
+    harm_denied, deciding = False, scores
     if thresholds.guards:
-        harm_denied, sentiment, guard_reasons = _apply_guards(text, prepared, scores, sentiment, thresholds)
+        deciding = dict(scores)  # the scores reported stay the model's
+        harm_denied, sentiment, guard_reasons = _apply_guards(text, prepared, deciding, sentiment, thresholds)
         reasons.extend(guard_reasons)
-    urgency, driver, categories, report = decide(scores, thresholds, harm_denied)
+    urgency, driver, categories, report = decide(deciding, thresholds, harm_denied)
     reasons.insert(0, _model_reason(model, vector, driver, scores[driver], f"urgency {urgency}",
                                     -1.0 if urgency == "low" else 1.0))
     if report is not None:
@@ -184,7 +185,15 @@ def _report_reason(head: str, score: float, urgency: str, report_urgent: float) 
 
 def _apply_guards(text: str, prepared: Prepared, scores: dict[str, float], sentiment: float,
                   thresholds: Thresholds) -> tuple[bool, float, list[Reason]]:
+    """Apply the guards that fire; `scores` is the copy the verdict is decided on (a thing's "death" takes the
+    safety score out of it). Returns whether harm was denied, the sentiment and the guards' reasons."""
     reasons: list[Reason] = []
+    figure = guards.figurative_harm(text) if scores["safety"] >= thresholds.safety_high else None
+    if figure:
+        reasons.append(Reason(source="guard", name="guard:figurative_harm", score=round(scores["safety"], 3),
+                              detail=f"'{figure}' is said of a thing and nothing else speaks of harm: "
+                                     f"the safety score does not count"))
+        scores["safety"] = 0.0
     phrase = guards.negated_harm(text) if scores["safety"] >= thresholds.critical else None
     if phrase:
         reasons.append(Reason(source="guard", name="guard:negated_harm", score=round(scores["safety"], 3),

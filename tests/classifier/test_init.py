@@ -30,6 +30,31 @@ def test_without_guards_the_same_text_is_critical_so_the_guard_does_the_work():
 
 
 @pytest.mark.parametrize("text", [
+    "This update killed my battery life.",
+    "The battery died after an hour",
+    "The update bricked my phone, it's dead now",
+    "The sound quality is fire",
+])
+def test_a_things_death_is_an_ordinary_complaint_and_says_why(text):
+    assert classify(text, thresholds=Thresholds(guards=False)).urgency == "critical"  # the model alone
+    result = classify(text)
+    assert (result.urgency, result.categories) == ("normal", ("service",))
+    guard = [reason for reason in result.reasons if reason.name == "guard:figurative_harm"]
+    assert guard and "said of a thing" in guard[0].detail
+    assert result.scores["safety"] >= Thresholds().critical  # the model's score is still reported
+
+
+@pytest.mark.parametrize("text", [
+    "My phone battery died and then it started smoking and burnt my hand",
+    "The battery is dead and the car broke down on the motorway at night with my kids",
+])
+def test_a_things_death_beside_real_harm_leaves_the_danger_standing(text):
+    result = classify(text)
+    assert result.urgency == "critical"
+    assert "guard:figurative_harm" not in [reason.name for reason in result.reasons]
+
+
+@pytest.mark.parametrize("text", [
     "Thank you so much, the staff were wonderful and my order arrived early!",
     "Love the new menu, great job team",
     "lol same",
