@@ -15,6 +15,9 @@ messages, and the peak RSS of the whole process tree.
                                        [--database-url postgresql://…]
 
 With `--messages 0` the fixed-rate run is the first traffic a just-started platform sees.
+
+The load generator and the receivers are plain asyncio HTTP/1.1 (bench/loadgen.py): they share the two cores
+with the platform, and aiohttp's client and server cost three times as much CPU per message.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
+import json  # noqa: E402
 import os  # noqa: E402
 import re  # noqa: E402
 import subprocess  # noqa: E402
@@ -34,12 +38,12 @@ import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 
-import aiohttp  # noqa: E402
 import psutil  # noqa: E402
 import requests  # noqa: E402
 import yaml  # noqa: E402
 
-from frontdesk.demo.receivers import LoopThread, Receiver  # noqa: E402
+from bench.loadgen import LeanReceiver, post_all  # noqa: E402
+from frontdesk.demo.receivers import LoopThread  # noqa: E402
 from frontdesk.redis_server import EmbeddedRedis, free_port  # noqa: E402
 
 TOKEN = "bench-token-0123456789abcdef"
@@ -134,7 +138,7 @@ class Platform:
 class Arrivals:
     """Arrival times by bench id, filled from the receiver's requests."""
 
-    def __init__(self, receiver: Receiver):
+    def __init__(self, receiver: LeanReceiver):
         self.receiver = receiver
         self.seen = 0
         self.acks: dict[str, float] = {}
@@ -161,30 +165,15 @@ def body(bench_id: str, index: int) -> dict:
             "subject": f"[bench:{bench_id}]", "text": f"{text} [bench:{bench_id}]"}
 
 
-async def post_many(url: str, ids: list[str], rate: float | None, sent: dict[str, float]) -> float:
+def post_many(url: str, ids: list[str], rate: float | None, sent: dict[str, float]) -> float:
     """POST every id (at `rate` per second, or as fast as 64 connections allow); returns seconds taken."""
-    connector = aiohttp.TCPConnector(limit=64)
-    headers = {"Authorization": f"Bearer {TOKEN}"}
-    started = time.monotonic()
-    async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
-        semaphore = asyncio.Semaphore(64)
+    host, port = url.removeprefix("http://").split(":")
 
-        async def one(index: int, bench_id: str) -> None:
-            async with semaphore:
-                sent[bench_id] = time.monotonic()
-                async with session.post(f"{url}/api/messages", json=body(bench_id, index)) as response:
-                    if response.status != 202:
-                        raise SystemExit(f"POST answered {response.status}: {await response.text()}")
+    def on_send(index: int) -> None:
+        sent[ids[index]] = time.monotonic()
 
-        tasks = []
-        for index, bench_id in enumerate(ids):
-            if rate:
-                delay = started + index / rate - time.monotonic()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(index, bench_id)))
-        await asyncio.gather(*tasks)
-    return time.monotonic() - started
+    return asyncio.run(post_all(host, int(port), "/api/messages", TOKEN,
+                                lambda index: json.dumps(body(ids[index], index)).encode(), len(ids), rate, on_send))
 
 
 def wait_for(arrivals: Arrivals, ids: list[str], timeout: float) -> None:
@@ -206,7 +195,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def run(workers: int, messages: int, rate: float, seconds: float, database_url: str | None) -> dict[str, float]:
     loop = LoopThread()
-    receiver = Receiver().start(loop)
+    receiver = LeanReceiver().start(loop)
     platform = Platform(workers, receiver.url, database_url)
     peak = [0]
     stop = threading.Event()
@@ -224,14 +213,14 @@ def run(workers: int, messages: int, rate: float, seconds: float, database_url: 
             throughput_ids = [f"t{workers}-{i}" for i in range(messages)]
             cpu_before = platform.cpu_seconds()
             own_before = time.process_time()  # this process: the load generator and the receivers
-            posting = asyncio.run(post_many(platform.url, throughput_ids, None, sent))
+            posting = post_many(platform.url, throughput_ids, None, sent)
             wait_for(arrivals, throughput_ids, timeout=600)
             e2e = messages / (max(arrivals.acks[i] for i in throughput_ids) - min(sent[i] for i in throughput_ids))
             cpu = {name: (used - cpu_before[name]) * 1000 / messages for name, used in platform.cpu_seconds().items()}
             cpu["bench"] = (time.process_time() - own_before) * 1000 / messages
 
         latency_ids = [f"l{workers}-{i}" for i in range(int(rate * seconds))]
-        asyncio.run(post_many(platform.url, latency_ids, rate, sent))
+        post_many(platform.url, latency_ids, rate, sent)
         wait_for(arrivals, latency_ids, timeout=300)
         time.sleep(1.0)
         arrivals.collect()
