@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from classifier import guards
 from classifier.judge import Thresholds, judge
 from classifier.model import LinearModel, shipped
 from classifier.text import prepare
@@ -37,9 +38,29 @@ def classify_many(items: Iterable[str | tuple[str, str | None]], thresholds: Thr
     prepared = [prepare(text, subject) for text, subject in pairs]
     vectored = model.vectors_for(prepared)
     probabilities = model.probabilities([vector for vector, _, _ in vectored]).tolist()
+    swearing = _harassment_without_swearing(pairs, probabilities, model, thresholds) if thresholds.guards else {}
     results = []
     for row, (text, _) in enumerate(pairs):
         scores = dict(zip(model.heads, probabilities[row]))
         vector, positive, negative = vectored[row]
-        results.append(judge(text, prepared[row], scores, model, vector, positive, negative, thresholds))
+        results.append(judge(text, prepared[row], scores, model, vector, positive, negative, thresholds,
+                             swearing.get(row)))
     return results
+
+
+def _harassment_without_swearing(pairs: list[tuple[str, str | None]], probabilities: list[list[float]],
+                                 model: LinearModel, thresholds: Thresholds) -> dict[int, tuple[list[str], float]]:
+    """For each message the harassment head lists that swears: its swear words and the harassment score of the
+    same message without them (scored again, together, only for those few)."""
+    head = model.heads.index("harassment")
+    swearing = {}
+    for row, (text, subject) in enumerate(pairs):
+        if probabilities[row][head] >= thresholds.harassment:
+            masked, words = guards.without_profanity(text)
+            if words:
+                swearing[row] = (masked, subject, words)
+    if not swearing:
+        return {}
+    again = model.probabilities([vector for vector, _, _ in model.vectors_for(
+        [prepare(masked, subject) for masked, subject, _ in swearing.values()])]).tolist()
+    return {row: (words, scores[head]) for (row, (_, _, words)), scores in zip(swearing.items(), again)}

@@ -138,8 +138,10 @@ def _by_report(scores: dict[str, float], urgency: str, driver: str, categories: 
 
 
 def judge(text: str, prepared: Prepared, scores: dict[str, float], model: LinearModel,
-          vector: Vector, positive: float, negative: float, thresholds: Thresholds) -> Classification:
-    """Combine head scores, guards and thresholds into one Classification."""
+          vector: Vector, positive: float, negative: float, thresholds: Thresholds,
+          swearing: tuple[list[str], float] | None = None) -> Classification:
+    """Combine head scores, guards and thresholds into one Classification. `swearing`: the message's swear words
+    and its harassment score without them, when the harassment head listed it (see `classify_many`)."""
     reasons: list[Reason] = []
     sentiment = compound(positive, negative)
     harm_denied, deciding = False, scores
@@ -147,6 +149,12 @@ def judge(text: str, prepared: Prepared, scores: dict[str, float], model: Linear
         deciding = dict(scores)  # the scores reported stay the model's
         harm_denied, sentiment, guard_reasons = _apply_guards(text, prepared, deciding, sentiment, thresholds)
         reasons.extend(guard_reasons)
+        if swearing is not None and swearing[1] < thresholds.harassment:
+            words = ", ".join(f"'{word}'" for word in dict.fromkeys(swearing[0]))
+            reasons.append(Reason(source="guard", name="guard:swearing", score=round(scores["harassment"], 3),
+                                  detail=f"{words} is swearing, not abuse of anyone: without it the harassment "
+                                         f"score is {swearing[1]:.2f}"))
+            deciding["harassment"] = swearing[1]
     urgency, driver, categories, report = decide(deciding, thresholds, harm_denied)
     reasons.insert(0, _model_reason(model, vector, driver, scores[driver], f"urgency {urgency}",
                                     -1.0 if urgency == "low" else 1.0))

@@ -145,7 +145,8 @@ class ClassifierSettings(Section):
                          "a legal one; the bundled legal.threat rule names a lawyer, a court, a claim).")
     case: float = Field(0.5, ge=0, le=1, description="Complaint score for normal; below it and the rest, low.")
     informative: float = Field(0.5, ge=0, le=1, description="Incident-report score for normal.")
-    guards: bool = Field(True, description="Negated harm, harm said of a thing, sarcasm and quoted-text guards.")
+    guards: bool = Field(True, description=(
+        "Guards: negated harm, harm said of a thing, swearing that is no abuse, sarcasm, quoted text."))
     report_types: bool = Field(True, description="An incident report that is no complaint is high only if it is\n"
                                "about people affected, infrastructure damaged or a warning; else normal; low if\n"
                                "it reads most as sympathy and support.")

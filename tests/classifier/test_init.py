@@ -54,6 +54,21 @@ def test_a_things_death_beside_real_harm_leaves_the_danger_standing(text):
     assert "guard:figurative_harm" not in [reason.name for reason in result.reasons]
 
 
+@pytest.mark.parametrize("text", ["@FitbitSupport your flex 2 is shit. Never tracks a swim.",
+                                  "your app is shit"])
+def test_swearing_about_a_product_is_no_harassment_and_says_why(text):
+    assert "harassment" in classify(text, thresholds=Thresholds(guards=False)).categories  # the model alone
+    result = classify(text)
+    assert "harassment" not in result.categories and result.urgency in ("normal", "low")
+    guard = [reason for reason in result.reasons if reason.name == "guard:swearing"]
+    assert guard and "is swearing, not abuse of anyone" in guard[0].detail
+
+
+def test_abuse_that_stands_without_the_swearing_is_still_harassment():
+    result = classify("Your manager is a racist piece of shit")
+    assert "harassment" in result.categories and result.urgency == "high"
+
+
 @pytest.mark.parametrize("text", [
     "Thank you so much, the staff were wonderful and my order arrived early!",
     "Love the new menu, great job team",

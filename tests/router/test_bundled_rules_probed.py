@@ -96,6 +96,8 @@ def test_a_lasting_hazard_before_anyone_is_hurt_is_high_on_the_default_rules(tex
     ("The new formula made my baby really ill, she can't keep anything down", "safety.risk", "high"),
     ("Mein Sohn hat sich an Ihrem Wasserkocher schwer verbrüht", "safety.hazard", "critical"),
     ("My dad died after your care home ignored his fall", "safety.hazard", "critical"),
+    ("The delivery guy told me to fuck off when I asked for my parcel", "harassment.discrimination", "high"),
+    ("Your driver called me a fucking idiot and threw the parcel at me", "harassment.discrimination", "high"),
     ("Your security guard searched my bag for no reason in front of everyone", "harassment.accused", "high"),
     ("The manager accused me of shoplifting and made me empty my pockets", "harassment.accused", "high"),
     ("The guard detained me and wouldn't let me leave until the police came", "harassment.accused", "high"),
