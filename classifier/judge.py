@@ -147,14 +147,9 @@ def judge(text: str, prepared: Prepared, scores: dict[str, float], model: Linear
     harm_denied, deciding = False, scores
     if thresholds.guards:
         deciding = dict(scores)  # the scores reported stay the model's
-        harm_denied, sentiment, guard_reasons = _apply_guards(text, prepared, deciding, sentiment, thresholds)
+        harm_denied, sentiment, guard_reasons = _apply_guards(text, prepared, deciding, sentiment, thresholds,
+                                                              swearing)
         reasons.extend(guard_reasons)
-        if swearing is not None and swearing[1] < thresholds.harassment:
-            words = ", ".join(f"'{word}'" for word in dict.fromkeys(swearing[0]))
-            reasons.append(Reason(source="guard", name="guard:swearing", score=round(scores["harassment"], 3),
-                                  detail=f"{words} is swearing, not abuse of anyone: without it the harassment "
-                                         f"score is {swearing[1]:.2f}"))
-            deciding["harassment"] = swearing[1]
     urgency, driver, categories, report = decide(deciding, thresholds, harm_denied)
     reasons.insert(0, _model_reason(model, vector, driver, scores[driver], f"urgency {urgency}",
                                     -1.0 if urgency == "low" else 1.0))
@@ -192,10 +187,18 @@ def _report_reason(head: str, score: float, urgency: str, report_urgent: float) 
 
 
 def _apply_guards(text: str, prepared: Prepared, scores: dict[str, float], sentiment: float,
-                  thresholds: Thresholds) -> tuple[bool, float, list[Reason]]:
+                  thresholds: Thresholds, swearing: tuple[list[str], float] | None
+                  ) -> tuple[bool, float, list[Reason]]:
     """Apply the guards that fire; `scores` is the copy the verdict is decided on (a thing's "death" takes the
-    safety score out of it). Returns whether harm was denied, the sentiment and the guards' reasons."""
+    safety score out of it, swearing alone the harassment score). Returns whether harm was denied, the
+    sentiment and the guards' reasons."""
     reasons: list[Reason] = []
+    if swearing is not None and swearing[1] < thresholds.harassment:
+        words = ", ".join(f"'{word}'" for word in dict.fromkeys(swearing[0]))
+        reasons.append(Reason(source="guard", name="guard:swearing", score=round(scores["harassment"], 3),
+                              detail=f"{words} is swearing, not abuse of anyone: without it the harassment "
+                                     f"score is {swearing[1]:.2f}"))
+        scores["harassment"] = swearing[1]
     figure = guards.figurative_harm(text) if scores["safety"] >= thresholds.safety_high else None
     if figure:
         reasons.append(Reason(source="guard", name="guard:figurative_harm", score=round(scores["safety"], 3),
