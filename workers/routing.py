@@ -129,11 +129,12 @@ def _route_together(rt: Runtime, message_ids: list[str]) -> BatchOutcome:
         recorder.add_senders([message.sender for _, message, _ in parsed if not message.public])
         for raw, message, classification in parsed:
             _route_one(rt, session, raw, message, classification, recorder, outcome)
-        ack_ids = recorder.flush()
+        recorder.flush()
         _write_statuses(session, outcome)
         outcome.claimed_acks = recorder.claimed
         claimed = {ack.delivery_id for ack in recorder.claimed}
-        outcome.acks = [delivery_id for delivery_id in ack_ids.values() if delivery_id not in claimed]
+        # All of them: a merge in the batch flushed those recorded before it.
+        outcome.acks = [delivery_id for delivery_id in recorder.delivery_ids.values() if delivery_id not in claimed]
         for case_id, message_id in outcome.paging.items():
             jobs = begin_step(rt, session, case_id, 0, message_id)
             if jobs is not None:

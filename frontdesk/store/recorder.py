@@ -116,6 +116,7 @@ class Recorder:
         self._claimable: dict[str, _PlannedAck] = {}
         self.names: dict[int, str | None] = {}  # contact -> name, for the contacts this batch met
         self.claimed: list[ClaimedAck] = []
+        self.delivery_ids: dict[str, int] = {}  # every delivery written, by key, whichever flush wrote it
 
     def record(self, message: Message, decision: Decision, *, ack_target: str | None,
                ack_window: timedelta, ack_claimable: bool = False) -> Recorded:
@@ -161,6 +162,7 @@ class Recorder:
             claims = self._claim_acknowledgments()
             returned = execute(INSERT_DELIVERIES, self._deliveries)
             ids = dict(returned.all())
+            self.delivery_ids.update(ids)
             self.claimed += [replace(claim, delivery_id=ids[claim.key]) for claim in claims]
         if self._events:
             insert_linked(self.connection, self._events)

@@ -110,3 +110,18 @@ def test_a_slow_receiver_leaves_the_rest_to_the_sweeper_and_nothing_goes_twice(m
     assert len(webhook_ids) == len(set(webhook_ids)) == count
     assert {json.loads(item.body)["data"]["external_id"] for item in receiver.on("/ack")} == {
         f"default:slow-{index}" for index in range(count)}
+
+
+def test_acknowledgments_written_before_a_merge_in_the_batch_are_still_known_to_it(platform):
+    def mail(number: int, handle: str, subject: str, *refs: str) -> Message:
+        now = utcnow()
+        return Message(id=f"01MERGED{number:018d}", channel="email", external_id=f"<m{number}@x>",
+                       own_ids=(f"m{number}@x",), thread_refs=refs, sender=Contact(channel="email", handle=handle),
+                       subject=subject, text=f"Message {number} about the kettle that leaks.", sent_at=now,
+                       received_at=now)
+
+    statuses, recorder = record(platform, mail(1, "ann@example.com", "Kettle leaking"),
+                                mail(2, "bob@example.com", "Re: Kettle leaking", "m3@x"),
+                                mail(3, "ann@example.com", "Re: Kettle leaking", "m1@x"), claimable=False)
+    assert len(statuses) == 2  # ann and bob, each acknowledged once in the merged case
+    assert set(recorder.delivery_ids) == set(statuses)  # the merge flushed both before the batch's last flush
