@@ -28,14 +28,14 @@ SARCASM = re.compile(
 # Harm words said of a thing: a battery that "died", an update that "killed" it, a phone "bricked", a song that
 # "is fire". The safety head reads them as danger; `figurative_harm` reports one only where no word of real harm
 # is left in the rest of the message.
-_THING = (r"(?:battery|batteries|phone|mobile|laptop|tablet|screen|console|tv|telly|router|modem|printer|charger|"
-          r"headphones|earbuds|headset|app|device|speakers?|watch|camera|computer|pc|kindle|remote|fridge|freezer|"
-          r"kettle|toaster|hoover|vacuum|bulbs?|signal|wi-?fi|internet|broadband|connection|engine|card)")
+_THINGS = (r"battery|batteries|phone|mobile|laptop|tablet|screen|console|tv|telly|router|modem|printer|charger|"
+           r"headphones|earbuds|headset|app|device|speakers?|watch|camera|computer|pc|kindle|remote|fridge|freezer|"
+           r"kettle|toaster|hoover|vacuum|bulbs?|signal|wi-?fi|internet|broadband|connection|engine|card")
 FIGURATIVE_HARM = re.compile(
     r"\b(?:kill(?:ed|ing|s)?|murder(?:ed|ing|s)?|destroy(?:ed|ing|s)?)\s+(?:my|the|our|your|his|her|their)\s+"
-    r"(?:\w+\s+)?(?:" + _THING[3:-1] + r"|speed|performance|vibe|mood|buzz|appetite|weekend|evening|plans|motivation)"
+    r"(?:\w+\s+)?(?:" + _THINGS + r"|speed|performance|vibe|mood|buzz|appetite|weekend|evening|plans|motivation)"
     r"(?:\s+life)?\b"
-    r"|\b" + _THING + r"(?:\s+\w+){0,2}?\s+(?:died|dies|dying|keeps\s+dying|has\s+died|(?:is|was|are|were|went)\s+"
+    r"|\b(?:" + _THINGS + r")(?:\s+\w+){0,2}?\s+(?:died|dies|dying|keeps\s+dying|has\s+died|(?:is|was|are|were|went)\s+"
     r"(?:now\s+|completely\s+|totally\s+|just\s+)?dead)\b"
     r"|\bit(?:[’']s|\s+is|\s+was)\s+(?:now\s+|completely\s+|totally\s+)?dead\b"
     r"|\b(?:bricked|dead\s+on\s+arrival|dead\s+pixels?|dead\s+battery|dead\s+spots?)\b"
