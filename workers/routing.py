@@ -273,6 +273,8 @@ def _route_one(rt: Runtime, session: Session, raw, message: Message,
                  and acknowledgment_blocked(message.flags, False) is None)
     recorded = recorder.record(message, decision, ack_target=target, ack_window=rt.settings.acknowledgments.window,
                                ack_claimable=claimable)
+    if decision.classification.opt_out or message.public:
+        recorder.write_cases()  # the rows written below refer to the case
     if decision.classification.opt_out:
         record_opt_out(session, message.channel, message.sender.handle, "router", recorded.case_id)
     index_public(session, message, decision, recorded.case_id, rt.settings)

@@ -99,15 +99,31 @@ def event_row(case_id: int, actor: str, kind: str, data: dict) -> dict:
             "digest": content_digest(salt, at, actor, kind, text)}
 
 
-def insert_linked(connection, rows: list[dict]) -> None:
+def insert_linked(connection, rows: list[dict], linked: list[dict] = ()) -> None:
     """Insert events made by `event_row`, linked into their cases' chains: three statements however many.
+    `linked` are events `link_new_chains` already linked, inserted by the same statement.
 
     For batch writers that bypass the ORM (frontdesk/store/recorder.py); ORM
     events of the same transaction still link at commit, after these.
     """
-    for row, seq, previous, hashed in _link(connection, _by_case(rows, itemgetter("case_id")), itemgetter("digest")):
-        row.update(seq=seq, prev_hash=previous, hash=hashed)
-    connection.execute(_INSERT_EVENTS, rows)
+    if rows:
+        for row, seq, previous, hashed in _link(connection, _by_case(rows, itemgetter("case_id")), itemgetter("digest")):
+            row.update(seq=seq, prev_hash=previous, hash=hashed)
+    connection.execute(_INSERT_EVENTS, [*rows, *linked])
+
+
+def link_new_chains(rows: list[dict]) -> dict[int, tuple[int, str]]:
+    """Link, in place, events made by `event_row` of cases that have no events yet (cases not yet written):
+    each chain starts from genesis. Returns each case's head, (event_seq, chain_head), to write with it."""
+    heads = {}
+    for case_id, events in _by_case(rows, itemgetter("case_id")).items():
+        previous = GENESIS
+        for seq, row in enumerate(events, start=1):
+            hashed = link_hash(previous, case_id, seq, row["digest"])
+            row.update(seq=seq, prev_hash=previous, hash=hashed)
+            previous = hashed
+        heads[case_id] = (len(events), previous)
+    return heads
 
 
 @event.listens_for(Session, "before_commit")

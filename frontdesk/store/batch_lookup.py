@@ -88,7 +88,13 @@ class BatchLookup(SqlCaseLookup):
         """See SqlCaseLookup; a sender the store did not know and this batch has not recorded has no case."""
         if self.known_identity(channel, handle) is None and (channel, handle) not in self.recorder.recorded:
             return None
+        self.recorder.write_cases()  # the store answers, so it must hold the cases this batch opened
         return super().open_case_for_sender(channel, handle, since)
+
+    def open_case_for_email(self, email, since):
+        """See SqlCaseLookup."""
+        self.recorder.write_cases()
+        return super().open_case_for_email(email, since)
 
     def cases_by_thread_key(self, channel, keys):
         """See SqlCaseLookup; a stored key wins over one of this batch, as it will in the store."""

@@ -17,11 +17,11 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from frontdesk.audit.chain import event_row, insert_linked
+from frontdesk.audit.chain import event_row, insert_linked, link_new_chains
 from frontdesk.models import FLAG_UNPARSED, URGENCY_RANK, Decision, Message, utcnow
 from frontdesk.models import Contact as Sender
 from frontdesk.store.batch_lookup import BatchLookup
@@ -41,6 +41,7 @@ CASE_STATE = select(CASES.c.id, CASES.c.status, CASES.c.urgency, CASES.c.categor
 INSERT_IDENTITY, INSERT_CASE, INSERT_MESSAGES = IDENTITIES.insert(), CASES.insert(), MESSAGES.insert()
 INSERT_DELIVERIES = DELIVERIES.insert().returning(DELIVERIES.c.key, DELIVERIES.c.id)
 INSERT_CONTACTS = CONTACTS.insert().returning(CONTACTS.c.id, CONTACTS.c.name, CONTACTS.c.email)
+LAST_CASE_ID = select(func.max(CASES.c.id))
 ADD_MESSAGE = update(CASES).where(CASES.c.id == bindparam("case")).values(message_count=CASES.c.message_count + 1)
 LIVE_ACK = select(DELIVERIES.c.id).where(
     DELIVERIES.c.case_id == bindparam("case"), DELIVERIES.c.kind == "ack", DELIVERIES.c.recipient == bindparam("to"),
@@ -113,6 +114,11 @@ class Recorder:
         self._events: list[dict] = []
         self._deliveries: list[dict] = []
         self._opened: dict[int, dict] = {}  # facts of the cases this batch opened, as written
+        # SQLite: cases this batch opened, not yet written, with the state later messages of the batch see;
+        # their ids are handed out here, under the write lock the transaction holds (see `_open_case`).
+        self._new_cases: dict[int, dict] = {}
+        self._new_states: dict[int, _CaseState] = {}
+        self._next_case_id: int | None = None
         self._claimable: dict[str, _PlannedAck] = {}
         self.names: dict[int, str | None] = {}  # contact -> name, for the contacts this batch met
         self.claimed: list[ClaimedAck] = []
@@ -150,6 +156,10 @@ class Recorder:
     def flush(self) -> dict[str, int]:
         """Write everything collected; returns the new deliveries' ids by key."""
         execute = self.connection.execute
+        new_events = [row for row in self._events if row["case_id"] in self._new_cases]
+        for case_id, (seq, head) in link_new_chains(new_events).items():
+            self._new_cases[case_id].update(event_seq=seq, chain_head=head)
+        self.write_cases()
         if self._messages:
             execute(INSERT_MESSAGES, self._messages)
         if self._keys:
@@ -165,12 +175,22 @@ class Recorder:
             self.delivery_ids.update(ids)
             self.claimed += [replace(claim, delivery_id=ids[claim.key]) for claim in claims]
         if self._events:
-            insert_linked(self.connection, self._events)
+            linked = {id(row) for row in new_events}
+            insert_linked(self.connection, [row for row in self._events if id(row) not in linked], new_events)
         self._messages, self._keys, self._events, self._deliveries = [], [], [], []
+        self._next_case_id = None
         self.pending_keys.clear()
         self.pending_by_key.clear()
         self.lookup.forget()
         return ids
+
+    def write_cases(self) -> None:
+        """Write the cases this batch opened and has not written yet, as they stand: before anything else
+        reads cases by SQL or writes a row that refers to one."""
+        if self._new_cases:
+            self.connection.execute(INSERT_CASE, list(self._new_cases.values()))
+            self._new_cases.clear()
+            self._new_states.clear()
 
     def _claim_acknowledgments(self) -> list[ClaimedAck]:
         """Mark 'sending' the planned acknowledgments that `record` found claimable, where the case is still
@@ -257,12 +277,11 @@ class Recorder:
         urgency, now = decision.urgency, utcnow()
         categories = list(decision.classification.categories)
         reasons = [reason.model_dump() for reason in decision.reasons]
-        case_id = self.connection.execute(INSERT_CASE, {
-            "status": "open", "urgency": urgency, "categories": categories, "reasons": reasons,
-            "channel": message.channel, "contact_id": contact_id, "subject": message.subject, "opened_at": now,
-            "updated_at": now, "last_message_at": message.received_at, "message_count": 1,
-            "flags": [FLAG_UNPARSED] if FLAG_UNPARSED in message.flags else [],
-        }).inserted_primary_key[0]
+        row = {"status": "open", "urgency": urgency, "categories": categories, "reasons": reasons,
+               "channel": message.channel, "contact_id": contact_id, "subject": message.subject, "opened_at": now,
+               "updated_at": now, "last_message_at": message.received_at, "message_count": 1,
+               "flags": [FLAG_UNPARSED] if FLAG_UNPARSED in message.flags else [], "event_seq": 0, "chain_head": ""}
+        case_id = self._open_case(row)
         self.event(case_id, "router", "opened", message_id=message.id, channel=message.channel,
                    urgency=urgency, categories=categories, reasons=reasons)
         if decision.thread.suggested_case_id is not None:
@@ -271,10 +290,27 @@ class Recorder:
         self._opened[case_id] = dict(id=case_id, urgency=urgency, categories=categories, reasons=reasons,
                                      channel=message.channel, subject=message.subject, contact_id=contact_id)
         state = _CaseState(case_id, "open", urgency, categories, None, -1, message.received_at)
+        if case_id in self._new_cases:
+            self._new_states[case_id] = state
         return state, True
+
+    def _open_case(self, row: dict) -> int:
+        """The new case's id. On SQLite the row waits for `write_cases`, with an id handed out here: the
+        transaction holds the only write lock, so the largest id cannot move, and a batch's cases are then
+        written in one statement. PostgreSQL's workers write concurrently: there the row is written now."""
+        if self.connection.dialect.name != "sqlite":
+            return self.connection.execute(INSERT_CASE, row).inserted_primary_key[0]
+        if self._next_case_id is None:
+            self._next_case_id = (self.connection.scalar(LAST_CASE_ID) or 0) + 1
+        row["id"] = case_id = self._next_case_id
+        self._next_case_id += 1
+        self._new_cases[case_id] = row
+        return case_id
 
     def _case_state(self, case_id: int) -> _CaseState:
         """The case (followed through merges), locked for this transaction where the store can."""
+        if case_id in self._new_states:
+            return self._new_states[case_id]
         while True:
             row = self.connection.execute(CASE_STATE, {"case": case_id}).one()
             if row.merged_into is None:
@@ -305,7 +341,12 @@ class Recorder:
             values["categories"] = case.categories
         case.last_message_at = values["last_message_at"]
         self.last_message_at[case.id] = case.last_message_at
-        self.connection.execute(ADD_MESSAGE, values)
+        unwritten = self._new_cases.get(case.id)
+        if unwritten is None:
+            self.connection.execute(ADD_MESSAGE, values)
+        else:
+            values.pop("case")
+            unwritten.update(values, message_count=unwritten["message_count"] + 1)
 
     def _merge(self, case_id: int, decision: Decision) -> None:
         """Merge the cases the router proved to be this case's thread, through the desk's ORM merge."""

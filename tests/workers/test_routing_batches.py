@@ -12,7 +12,8 @@ from frontdesk.audit.verify import verify_chains
 from frontdesk.errors import MalformedPayloadError
 from frontdesk.models import utcnow
 from frontdesk.queue import INTAKE, INTAKE_BUFFER
-from frontdesk.store.tables import Case, CaseEvent, Contact, ContactIdentity, Delivery, MessageRow, RawPayload
+from frontdesk.store.tables import (Case, CaseEvent, Contact, ContactIdentity, Delivery, MessageRow, OptOut,
+                                     RawPayload)
 from tests.test_end_to_end import oncall
 
 
@@ -235,3 +236,29 @@ def test_a_room_line_finds_the_case_of_someone_it_names_in_its_own_batch_and_in_
         added = session.scalars(select(CaseEvent.data).where(CaseEvent.case_id == case_of["r-2"],
                                                              CaseEvent.kind == "message_added")).all()
     assert any("mentions cy, who opened this case" in str(data) for data in added), added
+
+
+def test_cases_a_batch_opens_are_written_once_with_what_its_later_messages_changed(
+        make_platform, receiver, database_url):
+    """On SQLite a batch writes the cases it opens together, at its end: a later message of the same batch
+    that joins one changes it in memory, and rows that refer to a case (an opt-out) find it written."""
+    platform = make_platform(database_url=database_url, channels=client(receiver.url))
+    assert platform.post_message(message("w-0", "zed", "My parcel is late.")).status_code == 202
+    platform.work()
+    for body in (message("w-1", "ann", "The toaster I ordered arrived with a scratch on its side.", "toaster-1"),
+                 message("w-2", "ann", "And the crumb tray is missing too.", "toaster-1"),
+                 message("w-3", "bob", "Unsubscribe me from your marketing emails, stop emailing me.")):
+        assert platform.post_message(body).status_code == 202
+    platform.work()
+
+    with platform.runtime.sessions() as session:
+        cases = session.scalars(select(Case).order_by(Case.id)).all()
+        assert [case.id - cases[0].id for case in cases] == [0, 1, 2]
+        _, toaster, unsubscribe = cases
+        second = session.scalar(select(MessageRow).where(MessageRow.external_id == "default:w-2"))
+        assert (toaster.message_count, toaster.last_message_at) == (2, second.received_at)
+        events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == toaster.id).order_by(CaseEvent.seq)).all()
+        assert [event.kind for event in events][:2] == ["opened", "message_added"]
+        assert toaster.event_seq == len(events) and toaster.chain_head == events[-1].hash
+        assert session.scalar(select(OptOut.case_id).where(OptOut.address == "default:bob")) == unsubscribe.id
+    assert verify_chains(platform.runtime.sessions).broken == []
