@@ -15,6 +15,7 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -59,7 +60,9 @@ def deliver_many(rt: Runtime, delivery_ids: list[int], claimed_acks: list[Claime
     Works in chunks of CHUNK: claim the chunk (one transaction), send it on
     SEND_THREADS threads, record its results (one transaction). A worker
     killed mid-chunk leaves at most one chunk 'sending' whose outcome the
-    sweeper has to settle.
+    sweeper has to settle. The acknowledgments routing claimed are sent in
+    chunks too, and recorded in one transaction at the end: left 'sending'
+    by a crash, they are the sweeper's to send again, and their senders dedupe.
     """
     results: list[DeliveryResult] = []
     # Left 'sending' past `stuck_after`, a claimed acknowledgment is the sweeper's to send again. Begin no
@@ -72,13 +75,21 @@ def deliver_many(rt: Runtime, delivery_ids: list[int], claimed_acks: list[Claime
             with rt.sessions.begin() as session:
                 claimed = _claim(rt, session, _pending(session, chunk))
             results += _send_and_record(rt, pool, claimed)
+        # Recorded together once all are sent: one write transaction per batch instead of one per chunk (the
+        # other worker waits for each). A crash before it leaves them 'sending'; the sweeper sends them again
+        # under the same keys, which their receivers dedupe.
         ready = [_claimed_acknowledgment(rt, ack) for ack in claimed_acks]
-        for start in range(0, len(ready), CHUNK):  # a crash may repeat the chunk sent but not yet recorded
+        begun: list[Claimed] = []
+        answers: list[DeliveryResult] = []
+        for start in range(0, len(ready), CHUNK):
             if time.monotonic() > deadline:
                 log.warning("%d claimed acknowledgments left to the sweeper: sending took too long",
                             len(ready) - start)
                 break
-            results += _send_and_record(rt, pool, ready[start:start + CHUNK])
+            chunk = ready[start:start + CHUNK]
+            answers += pool.map(partial(_send, rt), chunk)
+            begun += chunk
+        results += _record_sent(rt, begun, answers)
     rt.metrics.flush()
     return results
 
@@ -86,7 +97,12 @@ def deliver_many(rt: Runtime, delivery_ids: list[int], claimed_acks: list[Claime
 def _send_and_record(rt: Runtime, pool: ThreadPoolExecutor, claimed: list[Claimed]) -> list[DeliveryResult]:
     if not claimed:
         return []
-    sent = list(pool.map(lambda item: _send(rt, item), claimed))
+    return _record_sent(rt, claimed, list(pool.map(partial(_send, rt), claimed)))
+
+
+def _record_sent(rt: Runtime, claimed: list[Claimed], sent: list[DeliveryResult]) -> list[DeliveryResult]:
+    if not claimed:
+        return []
     with rt.sessions.begin() as session:
         retries = _record(rt, session.connection(), claimed, sent)
     for item, backoff in retries:
