@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from datetime import timedelta
 from types import SimpleNamespace
@@ -57,57 +57,69 @@ def deliver_many(rt: Runtime, delivery_ids: list[int], claimed_acks: list[Claime
     """Send every still-pending delivery among `delivery_ids`, then the acknowledgments routing already
     claimed; returns the results of those sent.
 
-    Works in chunks of CHUNK: claim the chunk (one transaction), send it on
-    SEND_THREADS threads, record its results (one transaction). A worker
-    killed mid-chunk leaves at most one chunk 'sending' whose outcome the
-    sweeper has to settle. The acknowledgments routing claimed are sent in
-    chunks too, and recorded in one transaction at the end: left 'sending'
-    by a crash, they are the sweeper's to send again, and their senders dedupe.
+    Works in chunks of CHUNK: claim the chunk, send it on SEND_THREADS
+    threads, record its results in the transaction that claims the next
+    chunk. A worker killed mid-chunk leaves at most one chunk 'sending' whose
+    outcome the sweeper has to settle. The acknowledgments routing claimed
+    are sent in chunks too, and recorded in one transaction at the end with
+    the last chunk before them: left 'sending' by a crash, they are the
+    sweeper's to send again, and their senders dedupe. On SQLite every write
+    transaction waits for the other worker's routing, so a batch's deliveries
+    take as few as this allows.
     """
-    results: list[DeliveryResult] = []
+    sent = _Sent()
     # Left 'sending' past `stuck_after`, a claimed acknowledgment is the sweeper's to send again. Begin no
     # chunk of them after a quarter of it, so that one begun then ends first even if its receiver times out
     # (4 rounds of SEND_THREADS), and a slow receiver never has an acknowledgment sent by both.
     deadline = time.monotonic() + rt.settings.workers.stuck_after.total_seconds() / 4
     with ThreadPoolExecutor(max_workers=SEND_THREADS) as pool:
         for start in range(0, len(delivery_ids), CHUNK):
-            chunk = delivery_ids[start:start + CHUNK]
             with rt.sessions.begin() as session:
-                claimed = _claim(rt, session, _pending(session, chunk))
-            results += _send_and_record(rt, pool, claimed)
-        # Recorded together once all are sent: one write transaction per batch instead of one per chunk (the
-        # other worker waits for each). A crash before it leaves them 'sending'; the sweeper sends them again
-        # under the same keys, which their receivers dedupe.
+                sent.write(rt, session)
+                claimed = _claim(rt, session, _pending(session, delivery_ids[start:start + CHUNK]))
+            sent.committed(rt)
+            sent.add(claimed, pool.map(partial(_send, rt), claimed))
         ready = [_claimed_acknowledgment(rt, ack) for ack in claimed_acks]
-        begun: list[Claimed] = []
-        answers: list[DeliveryResult] = []
         for start in range(0, len(ready), CHUNK):
             if time.monotonic() > deadline:
                 log.warning("%d claimed acknowledgments left to the sweeper: sending took too long",
                             len(ready) - start)
                 break
             chunk = ready[start:start + CHUNK]
-            answers += pool.map(partial(_send, rt), chunk)
-            begun += chunk
-        results += _record_sent(rt, begun, answers)
+            sent.add(chunk, pool.map(partial(_send, rt), chunk))
+        if sent.claimed:
+            with rt.sessions.begin() as session:
+                sent.write(rt, session)
+            sent.committed(rt)
     rt.metrics.flush()
-    return results
+    return sent.results
 
 
-def _send_and_record(rt: Runtime, pool: ThreadPoolExecutor, claimed: list[Claimed]) -> list[DeliveryResult]:
-    if not claimed:
-        return []
-    return _record_sent(rt, claimed, list(pool.map(partial(_send, rt), claimed)))
+@dataclass
+class _Sent:
+    """Deliveries sent and not yet recorded; the results of those recorded, and their retries to queue."""
 
+    claimed: list[Claimed] = field(default_factory=list)
+    answers: list[DeliveryResult] = field(default_factory=list)
+    results: list[DeliveryResult] = field(default_factory=list)
+    retries: list[tuple[Claimed, timedelta]] = field(default_factory=list)
 
-def _record_sent(rt: Runtime, claimed: list[Claimed], sent: list[DeliveryResult]) -> list[DeliveryResult]:
-    if not claimed:
-        return []
-    with rt.sessions.begin() as session:
-        retries = _record(rt, session.connection(), claimed, sent)
-    for item, backoff in retries:
-        schedule_retry(rt, item, backoff)
-    return sent
+    def add(self, claimed: list[Claimed], answers) -> None:
+        self.claimed += claimed
+        self.answers += answers
+
+    def write(self, rt: Runtime, session: Session) -> None:
+        """Record, in the caller's transaction, what was sent since the last write."""
+        if self.claimed:
+            self.retries += _record(rt, session.connection(), self.claimed, self.answers)
+            self.results += self.answers
+            self.claimed, self.answers = [], []
+
+    def committed(self, rt: Runtime) -> None:
+        """The transaction that wrote them committed: queue the retries they asked for."""
+        for item, backoff in self.retries:
+            schedule_retry(rt, item, backoff)
+        self.retries = []
 
 
 def _claimed_acknowledgment(rt: Runtime, ack: ClaimedAck) -> Claimed:
