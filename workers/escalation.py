@@ -55,21 +55,23 @@ def begin_step(rt: Runtime, session: Session, case_id: int, step: int, message_i
         if notification.delay:
             jobs.delayed.append((notification.index, notification.delay))
             continue
-        delivery = page_delivery(session, case_id, step, plan, notification, message_id)
-        jobs.page_keys.append((delivery.key, delivery.id))
+        jobs.page_keys.append(page_delivery(session, case_id, step, plan, notification, message_id))
     return jobs
 
 
-def page_delivery(session: Session, case_id: int, step: int, plan, notification, message_id: str | None) -> Delivery:
-    """Create the delivery row of one page (its key makes it unique)."""
-    delivery = Delivery(
-        key=f"page:{case_id}:{step}:{notification.index}", case_id=case_id, message_id=message_id, kind="page",
-        sender=notification.sender, target=notification.target, recipient=plan.person_id, status="pending",
-        detail={"person_name": plan.person_name, "step": step, "round": plan.round},
-    )
-    session.add(delivery)
-    session.flush()
-    return delivery
+def page_delivery(session: Session, case_id: int, step: int, plan, notification, message_id: str | None
+                  ) -> tuple[str, int]:
+    """Create the delivery row of one page (its key makes it unique); its key and id."""
+    key, now = f"page:{case_id}:{step}:{notification.index}", utcnow()
+    delivery_id = session.connection().execute(_INSERT_PAGE, {
+        "key": key, "case_id": case_id, "message_id": message_id, "kind": "page", "sender": notification.sender,
+        "target": notification.target, "recipient": plan.person_id, "status": "pending", "attempts": 0,
+        "detail": {"person_name": plan.person_name, "step": step, "round": plan.round},
+        "created_at": now, "updated_at": now}).scalar_one()
+    return key, delivery_id
+
+
+_INSERT_PAGE = Delivery.__table__.insert().returning(Delivery.__table__.c.id)  # Core: under the write lock
 
 
 def enqueue_step_jobs(rt: Runtime, jobs: StepJobs) -> None:
@@ -107,6 +109,5 @@ def notify_later(rt: Runtime, case_id: int, step: int, index: int) -> None:
         key = f"page:{case_id}:{step}:{index}"
         if notification is None or session.scalars(select(Delivery.id).where(Delivery.key == key)).first():
             return
-        delivery = page_delivery(session, case_id, step, plan, notification, message_id=None)
-        key, delivery_id = delivery.key, delivery.id
+        key, delivery_id = page_delivery(session, case_id, step, plan, notification, message_id=None)
     enqueue_keyed(rt.redis, PAGES, "workers.jobs.send_deliveries", key, [delivery_id], timeout=60)
