@@ -59,6 +59,7 @@ class Seen(NamedTuple):
     words: frozenset[str]
     prefixes: tuple[str, ...]
     screenable: bool = False
+    parts: frozenset[str] | None = None  # which of the rule set's pattern screen texts it holds (None: not asked)
 
 
 class CompiledRule:
@@ -96,7 +97,9 @@ class CompiledRule:
             if found is not None:
                 return RuleHit(self.rule, text[found.start():found.end()][:80])
         for regex, needs in zip(self.patterns, self.pattern_screens):
-            if needs and seen is not None and seen.screenable and not any(part in seen.lowered for part in needs):
+            if needs and seen is not None and seen.screenable and (
+                    needs.isdisjoint(seen.parts) if seen.parts is not None
+                    else not any(part in seen.lowered for part in needs)):
                 continue
             found = regex.search(text)
             if found:
@@ -144,7 +147,7 @@ MIN_SCREEN = 3  # the shortest text a pattern screen may ask for: shorter ones a
 _REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT)
 
 
-def pattern_screen(pattern: str) -> tuple[str, ...] | None:
+def pattern_screen(pattern: str) -> frozenset[str] | None:
     """Texts in lower-case ASCII one of which every match of `pattern` holds, or None when no such set of
     texts of MIN_SCREEN characters or more is found.
 
@@ -158,7 +161,7 @@ def pattern_screen(pattern: str) -> tuple[str, ...] | None:
         needs = _required(list(sre_parse.parse(pattern, re.IGNORECASE)))
     except Exception:  # the parser is the standard library's own, not public API: unscreened if it changes
         return None
-    return needs if needs and min(map(len, needs)) >= MIN_SCREEN else None
+    return frozenset(needs) if needs and min(map(len, needs)) >= MIN_SCREEN else None
 
 
 def _required(items: list) -> tuple[str, ...] | None:
@@ -198,11 +201,13 @@ def fold(text: str) -> str:
     return text.lower().translate(_APOSTROPHES)
 
 
-def see(text: str, prefixes: re.Pattern | None) -> Seen:
-    """`text` as the screens read it; `prefixes` finds the rule set's word beginnings at the start of a word."""
+def see(text: str, prefixes: re.Pattern | None, parts: tuple[str, ...] | None = None) -> Seen:
+    """`text` as the screens read it; `prefixes` finds the rule set's word beginnings at the start of a word,
+    `parts` are the texts of all its pattern screens, each looked for once here instead of once per pattern."""
     lowered = fold(text)
+    screenable = text.isascii() or _LOOKALIKES.search(text) is None
     return Seen(lowered, frozenset(_WORD.findall(lowered)), tuple(prefixes.findall(lowered)) if prefixes else (),
-                text.isascii() or _LOOKALIKES.search(text) is None)
+                screenable, frozenset(part for part in parts if part in lowered) if parts is not None else None)
 
 
 def _is_word(character: str) -> bool:
@@ -220,8 +225,10 @@ class RuleSet:
         # One search for every rule's word beginnings; at a word that starts with several, the longest is found,
         # and the shorter ones are its own beginnings.
         self.prefixes = re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, prefixes))})") if prefixes else None
+        self.parts = tuple(sorted({part for rule in self.rules for needs in rule.pattern_screens if needs
+                                   for part in needs}))
 
     def hits(self, text: str) -> list[RuleHit]:
         """Every rule that fires on `text`."""
-        seen = see(text, self.prefixes)
+        seen = see(text, self.prefixes, self.parts)
         return [hit for rule in self.rules if (hit := rule.match(text, seen))]
