@@ -168,7 +168,33 @@ def test_a_life_at_risk_a_vulnerable_customer_an_intrusion_and_an_injury_are_pag
     ("The ramp at the car park is steep but fine", "harassment.access"),
     ("My wheelchair delivery is late by two weeks", "harassment.access"),
     ("The lift in your shop is slow and took ages to come", "harassment.access"),
+    ("I told him to f off and hung up, the parcel is still missing", "harassment.discrimination"),
+    ("fuck off, my parcel is late again", "harassment.discrimination"),
+    ("I screamed 'fuck off' at the screen when the app logged me out again", "harassment.discrimination"),
+    ("I swore at my laptop when your update crashed it", "harassment.discrimination"),
+    ("Your agent kept calling me an hour later every day", "harassment.discrimination"),
+    ("The council threatened to hit us with a 50 pound fine over your missed collection", "safety.threat"),
+    ("They threatened to cut off the gas if I did not pay by Friday", "safety.threat"),
+    ("They threatened to kill my account if I did not verify within a day", "safety.threat"),
 ])
 def test_near_misses_fire_none_of_those_rules(text, rule):
     result = default_router().classify(message(text))
     assert rule not in [reason.name for reason in result.reasons]
+
+
+@pytest.mark.parametrize(("text", "rule", "urgency"), [
+    ("Your store manager screamed f*** you at me in front of my kids", "harassment.discrimination", "high"),
+    ("One of your staff yelled 'fuck off' at my elderly mother when she asked for help",
+     "harassment.discrimination", "high"),
+    ("your support agent told me to go f*** myself", "harassment.discrimination", "high"),
+    ("Your cashier cursed at me and told me to get out of the shop", "harassment.discrimination", "high"),
+    ("Your agent hung up on me after calling me an idiot", "harassment.discrimination", "high"),
+    ("The delivery guy threatened to smash my face in if I complained again", "safety.threat", "critical"),
+    ("The bailiff threatened to hit us with a charge and then threatened to punch my husband", "safety.threat",
+     "critical"),
+    ("Your driver threatened to kill me over a parking space", "safety.threat", "critical"),
+])
+def test_staff_who_swear_at_or_threaten_a_customer_are_paged(text, rule, urgency):
+    """Probes of 2026-12-07 the model and the rules before read as ordinary complaints."""
+    result = default_router().classify(message(text))
+    assert (result.reasons[0].name, result.urgency) == (rule, urgency)
