@@ -176,6 +176,8 @@ def test_a_life_at_risk_a_vulnerable_customer_an_intrusion_and_an_injury_are_pag
     ("The council threatened to hit us with a 50 pound fine over your missed collection", "safety.threat"),
     ("They threatened to cut off the gas if I did not pay by Friday", "safety.threat"),
     ("They threatened to kill my account if I did not verify within a day", "safety.threat"),
+    ("The trainer made a comment about my body fat percentage being wrong on the app", "harassment.sexual"),
+    ("The staff made comments about my legs being too long for the seats", "harassment.sexual"),
 ])
 def test_near_misses_fire_none_of_those_rules(text, rule):
     result = default_router().classify(message(text))
@@ -193,8 +195,10 @@ def test_near_misses_fire_none_of_those_rules(text, rule):
     ("The bailiff threatened to hit us with a charge and then threatened to punch my husband", "safety.threat",
      "critical"),
     ("Your driver threatened to kill me over a parking space", "safety.threat", "critical"),
+    ("Your engineer made a comment about my body and kept asking for my number", "harassment.sexual", "high"),
+    ("The driver made rude remarks about my figure when he handed over the parcel", "harassment.sexual", "high"),
 ])
-def test_staff_who_swear_at_or_threaten_a_customer_are_paged(text, rule, urgency):
+def test_staff_who_swear_at_threaten_or_leer_at_a_customer_are_paged(text, rule, urgency):
     """Probes of 2026-12-07 the model and the rules before read as ordinary complaints."""
     result = default_router().classify(message(text))
     assert (result.reasons[0].name, result.urgency) == (rule, urgency)
