@@ -24,7 +24,7 @@ from frontdesk.models import DeliveryResult, Message, Rendered
 from frontdesk.sender import SenderContext
 from outbound.keepalive import KeepAlivePool
 
-POOL_SIZE = 8  # kept connections per callback URL: one per delivery thread (workers/delivery.py SEND_THREADS)
+POOL_SIZE = 8  # kept connections per callback URL: one per delivery thread (workers/runtime.py SEND_THREADS)
 
 
 class ApiSender:

@@ -103,4 +103,5 @@ class Platform:
         if self.stop_event is not None:
             self.loop.loop.call_soon_threadsafe(self.stop_event.set)
             time.sleep(0.2)
+        self.runtime.close()
         self.services.metrics.flush()

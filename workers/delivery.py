@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from datetime import timedelta
@@ -34,7 +33,6 @@ from workers.errors import PageUpdateError
 from workers.runtime import Runtime
 
 log = logging.getLogger(__name__)
-SEND_THREADS = 8
 CHUNK = 32  # deliveries claimed, sent and recorded together: at most this many left 'sending' by a crash
 
 
@@ -57,8 +55,8 @@ def deliver_many(rt: Runtime, delivery_ids: list[int], claimed_acks: list[Claime
     """Send every still-pending delivery among `delivery_ids`, then the acknowledgments routing already
     claimed; returns the results of those sent.
 
-    Works in chunks of CHUNK: claim the chunk, send it on SEND_THREADS
-    threads, record its results in the transaction that claims the next
+    Works in chunks of CHUNK: claim the chunk, send it on the runtime's send
+    threads (SEND_THREADS), record its results in the transaction that claims the next
     chunk. A worker killed mid-chunk leaves at most one chunk 'sending' whose
     outcome the sweeper has to settle. The acknowledgments routing claimed
     are sent in chunks too, and recorded in one transaction at the end with
@@ -72,25 +70,25 @@ def deliver_many(rt: Runtime, delivery_ids: list[int], claimed_acks: list[Claime
     # chunk of them after a quarter of it, so that one begun then ends first even if its receiver times out
     # (4 rounds of SEND_THREADS), and a slow receiver never has an acknowledgment sent by both.
     deadline = time.monotonic() + rt.settings.workers.stuck_after.total_seconds() / 4
-    with ThreadPoolExecutor(max_workers=SEND_THREADS) as pool:
-        for start in range(0, len(delivery_ids), CHUNK):
-            with rt.sessions.begin() as session:
-                sent.write(rt, session)
-                claimed = _claim(rt, session, _pending(session, delivery_ids[start:start + CHUNK]))
-            sent.committed(rt)
-            sent.add(claimed, pool.map(partial(_send, rt), claimed))
-        ready = [_claimed_acknowledgment(rt, ack) for ack in claimed_acks]
-        for start in range(0, len(ready), CHUNK):
-            if time.monotonic() > deadline:
-                log.warning("%d claimed acknowledgments left to the sweeper: sending took too long",
-                            len(ready) - start)
-                break
-            chunk = ready[start:start + CHUNK]
-            sent.add(chunk, pool.map(partial(_send, rt), chunk))
-        if sent.claimed:
-            with rt.sessions.begin() as session:
-                sent.write(rt, session)
-            sent.committed(rt)
+    pool = rt.send_pool
+    for start in range(0, len(delivery_ids), CHUNK):
+        with rt.sessions.begin() as session:
+            sent.write(rt, session)
+            claimed = _claim(rt, session, _pending(session, delivery_ids[start:start + CHUNK]))
+        sent.committed(rt)
+        sent.add(claimed, pool.map(partial(_send, rt), claimed))
+    ready = [_claimed_acknowledgment(rt, ack) for ack in claimed_acks]
+    for start in range(0, len(ready), CHUNK):
+        if time.monotonic() > deadline:
+            log.warning("%d claimed acknowledgments left to the sweeper: sending took too long",
+                        len(ready) - start)
+            break
+        chunk = ready[start:start + CHUNK]
+        sent.add(chunk, pool.map(partial(_send, rt), chunk))
+    if sent.claimed:
+        with rt.sessions.begin() as session:
+            sent.write(rt, session)
+        sent.committed(rt)
     rt.metrics.flush()
     return sent.results
 

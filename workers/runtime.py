@@ -6,6 +6,7 @@ RQ job functions take only ids; they reach everything else through
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -23,6 +24,7 @@ from frontdesk.judging import build_router
 from router.route import Router
 
 _current: "Runtime | None" = None
+SEND_THREADS = 8  # deliveries sent at once by one worker process (workers/delivery.py)
 
 
 @dataclass
@@ -53,6 +55,18 @@ class Runtime:
     def templates(self) -> Templates:
         """Templates, the operator's directory first."""
         return Templates(self.settings.acknowledgments.templates_dir)
+
+    @cached_property
+    def send_pool(self) -> ThreadPoolExecutor:
+        """The threads deliveries are sent on, kept for the process's life: started afresh for every batch,
+        they cost a quarter of what the worker spent on sending besides waiting for the answers."""
+        return ThreadPoolExecutor(max_workers=SEND_THREADS, thread_name_prefix="send")
+
+    def close(self) -> None:
+        """Let the send threads finish and end (a process that builds runtimes again and again: the tests)."""
+        pool = self.__dict__.pop("send_pool", None)
+        if pool is not None:
+            pool.shutdown(wait=True)
 
     @cached_property
     def metrics(self) -> Metrics:
