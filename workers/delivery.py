@@ -25,7 +25,7 @@ from frontdesk.audit.chain import event_row, insert_linked
 from frontdesk.models import DeliveryResult, Rendered, case_reference, utcnow
 from frontdesk.store.cases import add_event, opted_out_among
 from frontdesk.store.db import read_session
-from frontdesk.store.recorder import ClaimedAck
+from frontdesk.store.claimed_acks import ClaimedAck
 from frontdesk.store.tables import Case, Contact, ContactIdentity, Delivery, MessageRow
 from outbound.policy import acknowledgment_blocked
 from outbound.public_policy import PUBLIC_SENDERS, public_reply_refusal

@@ -24,7 +24,8 @@ from frontdesk.models import FLAG_UNPARSED, Classification, Contact, Message, Ra
 from frontdesk.queue import OUTBOUND_BUFFER
 from frontdesk.store.cases import record_opt_out
 from frontdesk.store.db import read_session
-from frontdesk.store.recorder import ClaimedAck, Recorder
+from frontdesk.store.claimed_acks import ClaimedAck
+from frontdesk.store.recorder import Recorder
 from frontdesk.store.tables import RawPayload
 from outbound.policy import acknowledgment_blocked
 from outbound.public_policy import PUBLIC_SENDERS

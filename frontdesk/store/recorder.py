@@ -2,20 +2,21 @@
 
 A worker routes up to `workers.batch_size` messages in one transaction. What
 a later message of the same batch must find by SQL — contacts, identities,
-cases and their state — is written at once, one short Core statement each.
-The bulk of the rows — messages, thread keys, audit events, acknowledgment
-deliveries — is collected and written by `flush` in one executemany per
-table, the events linked into their cases' hash chains in memory. Until
-then `BatchLookup` answers the router from the store plus the thread keys
-not yet written, so a batch routes exactly as one transaction per message
-would.
+the state of existing cases — is written at once, one short Core statement
+each. The cases the batch opens are kept here (on SQLite, see `_open_case`)
+until `write_cases`, which runs before anything reads cases by SQL or writes
+a row that refers to one. The bulk of the rows — messages, thread keys, audit
+events, acknowledgment deliveries — is collected and written by `flush` in
+one executemany per table, the events linked into their cases' hash chains
+in memory. Until then `BatchLookup` answers the router from the store plus
+the rows not yet written, so a batch routes exactly as one transaction per
+message would.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from types import SimpleNamespace
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -25,7 +26,8 @@ from frontdesk.audit.chain import event_row, insert_linked, link_new_chains
 from frontdesk.models import FLAG_UNPARSED, URGENCY_RANK, Decision, Message, utcnow
 from frontdesk.models import Contact as Sender
 from frontdesk.store.batch_lookup import BatchLookup
-from frontdesk.store.cases import merge_proven_cases, opted_out_among
+from frontdesk.store.cases import merge_proven_cases
+from frontdesk.store.claimed_acks import ClaimedAck, PlannedAck, claim_acknowledgments
 from frontdesk.store.tables import Case, Contact, ContactIdentity, Delivery, MessageRow, ThreadKey
 
 CASES, CONTACTS, IDENTITIES = Case.__table__, Contact.__table__, ContactIdentity.__table__
@@ -58,30 +60,6 @@ class Recorded:
     contact_id: int
     ack_key: str | None
     start_paging: bool
-
-
-@dataclass(frozen=True)
-class ClaimedAck:
-    """An acknowledgment claimed ('sending', attempt 1) in the routing transaction itself, with what rendering
-    it needs, known without reading the store again: the case this batch opened (and nothing later in the
-    batch changed), the stored fields of the message and its contact's name."""
-
-    key: str
-    sender: str
-    target: str
-    recipient: str
-    case: SimpleNamespace
-    message: SimpleNamespace
-    contact_name: str | None
-    delivery_id: int = 0
-
-
-@dataclass(frozen=True)
-class _PlannedAck:
-    message: Message
-    language: str | None
-    case_id: int
-    contact_id: int
 
 
 @dataclass
@@ -119,7 +97,7 @@ class Recorder:
         self._new_cases: dict[int, dict] = {}
         self._new_states: dict[int, _CaseState] = {}
         self._next_case_id: int | None = None
-        self._claimable: dict[str, _PlannedAck] = {}
+        self._claimable: dict[str, PlannedAck] = {}
         self.names: dict[int, str | None] = {}  # contact -> name, for the contacts this batch met
         self.claimed: list[ClaimedAck] = []
         self.delivery_ids: dict[str, int] = {}  # every delivery written, by key, whichever flush wrote it
@@ -145,7 +123,7 @@ class Recorder:
         ack_key = self._plan_acknowledgment(message, decision, case.id, new_case, str(contact_id),
                                             ack_target, ack_window)
         if ack_key is not None and ack_claimable and new_case:
-            self._claimable[ack_key] = _PlannedAck(message, decision.classification.language, case.id, contact_id)
+            self._claimable[ack_key] = PlannedAck(message, decision.classification.language, case.id, contact_id)
         start_paging = decision.page and case.acknowledged_at is None and case.escalation_step < 0
         return Recorded(case.id, new_case, contact_id, ack_key, start_paging)
 
@@ -193,29 +171,12 @@ class Recorder:
             self._new_states.clear()
 
     def _claim_acknowledgments(self) -> list[ClaimedAck]:
-        """Mark 'sending' the planned acknowledgments that `record` found claimable, where the case is still
-        as opened, the contact's name is known and the recipient has not opted out (this batch included)."""
+        """Claim the planned acknowledgments that `record` found claimable, where the case is still as opened
+        and the contact's name is known (see frontdesk.store.claimed_acks)."""
         planned = {key: plan for key, plan in self._claimable.items()
                    if plan.case_id not in self.last_message_at and plan.contact_id in self.names}
         self._claimable = {}
-        if not planned:
-            return []
-        opted_out = opted_out_among(self.session, {(plan.message.channel, plan.message.sender.handle)
-                                                   for plan in planned.values()})
-        claims = []
-        for row in self._deliveries:
-            plan = planned.get(row["key"])
-            if plan is None or (plan.message.channel, plan.message.sender.handle) in opted_out:
-                continue
-            row.update(status="sending", attempts=1)
-            message = plan.message
-            claims.append(ClaimedAck(
-                row["key"], row["sender"], row["target"], row["recipient"], SimpleNamespace(**self._opened[plan.case_id]),
-                SimpleNamespace(id=message.id, channel=message.channel, external_id=message.external_id,
-                                text=message.text, language=plan.language, reply_to=dict(message.reply_to),
-                                received_at=message.received_at),
-                self.names[plan.contact_id]))
-        return claims
+        return claim_acknowledgments(self.session, planned, self._deliveries, self._opened, self.names)
 
     def add_senders(self, senders: list[Sender]) -> None:
         """Create, in two statements, the contacts and identities of these senders that neither the store
