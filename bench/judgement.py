@@ -37,6 +37,7 @@ from frontdesk.models import URGENCIES, Classification  # noqa: E402
 from frontdesk.settings import load_settings  # noqa: E402
 from frontdesk.triage import read_jsonl, triage  # noqa: E402
 from frontdesk.judging import build_router  # noqa: E402
+from router.rules import RuleSet  # noqa: E402
 
 COMMAND = ".venv/bin/python bench/judgement.py --only {name}"
 FEATURE_CACHE: dict = {}
@@ -141,18 +142,24 @@ def written(root: Path) -> dict[str, float]:
 
 
 def speed(root: Path) -> dict[str, float]:
-    """Messages per CPU-second of classify_many on one core (best of five passes over our own texts x 20).
+    """Messages per CPU-second on one core of classify_many (the model path) and of the bundled rule set,
+    best of five passes over our own texts x 20.
 
     CPU time, not wall time: the machine is shared, and wall time measures the neighbours.
     """
     texts = [example.text for example in load_authored()] * 20
-    classify_many(texts[:100])
-    best = 0.0
-    for _ in range(5):
-        started = time.process_time()
-        classify_many(texts)
-        best = max(best, len(texts) / (time.process_time() - started))
-    return {"classify_msgs_per_s": best}
+    rules = RuleSet(load_settings(environ={}).router.rules)
+    figures = {}
+    for name, run in (("classify_msgs_per_s", classify_many),
+                      ("rules_msgs_per_s", lambda batch: [rules.hits(text) for text in batch])):
+        run(texts[:100])
+        best = 0.0
+        for _ in range(5):
+            started = time.process_time()
+            run(texts)
+            best = max(best, len(texts) / (time.process_time() - started))
+        figures[name] = best
+    return figures
 
 
 def threads(root: Path) -> dict[str, float]:
