@@ -125,3 +125,4 @@ def test_acknowledgments_written_before_a_merge_in_the_batch_are_still_known_to_
                                 mail(3, "ann@example.com", "Re: Kettle leaking", "m1@x"), claimable=False)
     assert len(statuses) == 2  # ann and bob, each acknowledged once in the merged case
     assert set(recorder.delivery_ids) == set(statuses)  # the merge flushed both before the batch's last flush
+

@@ -3,6 +3,8 @@ that breaks the batch is quarantined alone while the rest are routed once."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import requests
 from rq import SimpleWorker
 from sqlalchemy import select
@@ -10,10 +12,13 @@ from sqlalchemy import select
 from channels.registry import CHANNELS
 from frontdesk.audit.verify import verify_chains
 from frontdesk.errors import MalformedPayloadError
-from frontdesk.models import utcnow
+from frontdesk.models import Contact as Sender
+from frontdesk.models import Message, utcnow
 from frontdesk.queue import INTAKE, INTAKE_BUFFER
+from frontdesk.store.recorder import Recorder
 from frontdesk.store.tables import (Case, CaseEvent, Contact, ContactIdentity, Delivery, MessageRow, OptOut,
                                      RawPayload)
+from tests.router.judging import default_router
 from tests.test_end_to_end import oncall
 
 
@@ -262,3 +267,31 @@ def test_cases_a_batch_opens_are_written_once_with_what_its_later_messages_chang
         assert toaster.event_seq == len(events) and toaster.chain_head == events[-1].hash
         assert session.scalar(select(OptOut.case_id).where(OptOut.address == "default:bob")) == unsubscribe.id
     assert verify_chains(platform.runtime.sessions).broken == []
+
+
+def test_a_verified_email_on_another_channel_finds_the_case_its_own_batch_opened(platform):
+    """Who else has this verified email is asked of the store, so the cases the batch opened and kept in
+    memory are written before it answers."""
+    now = utcnow()
+    by_mail, by_slack = (
+        Message(id=f"01VERIFIED{n:016d}", channel=channel, external_id=f"v-{n}", text=text, sent_at=now,
+                received_at=now, thread_key=thread, sender=Sender(channel=channel, handle=handle,
+                                                                   email="ann@example.org", email_verified=True))
+        for n, (channel, handle, text, thread) in enumerate([
+            ("api", "ann", "My order 1182 never arrived", None),
+            # A thread of its own: the sender's open case is not asked for, only the verified email.
+            ("slack", "U024BE7LH", "Any news on my missing order?", "1355517523.000005")]))
+    judge = default_router()
+    with platform.runtime.sessions.begin() as session:
+        for item in (by_mail, by_slack):
+            session.add(RawPayload(id=item.id, idempotency_key=item.idempotency_key, channel=item.channel,
+                                   received_at=now, content_type="application/json", body=b"{}"))
+        session.flush()
+        recorder = Recorder(session)
+        window = timedelta(days=1)
+        opened = recorder.record(by_mail, judge.route(by_mail, recorder.lookup), ack_target=None, ack_window=window)
+        decision = judge.route(by_slack, recorder.lookup)
+        joined = recorder.record(by_slack, decision, ack_target=None, ack_window=window)
+        recorder.flush()
+    assert decision.thread.how == "linked" and "verified email" in decision.thread.evidence
+    assert joined.case_id == opened.case_id and opened.new_case and not joined.new_case
