@@ -178,6 +178,10 @@ def test_a_life_at_risk_a_vulnerable_customer_an_intrusion_and_an_injury_are_pag
     ("They threatened to kill my account if I did not verify within a day", "safety.threat"),
     ("The trainer made a comment about my body fat percentage being wrong on the app", "harassment.sexual"),
     ("The staff made comments about my legs being too long for the seats", "harassment.sexual"),
+    ("I told my boss about my account problems and he laughed", "privacy.exposure"),
+    ("You called my manager about my order by mistake, no harm done", "privacy.exposure"),
+    ("The driver left my parcel outside in the rain", "safety.vulnerable"),
+    ("The nurse left my dad alone for five minutes to fetch the doctor", "safety.vulnerable"),
 ])
 def test_near_misses_fire_none_of_those_rules(text, rule):
     result = default_router().classify(message(text))
@@ -202,3 +206,15 @@ def test_staff_who_swear_at_threaten_or_leer_at_a_customer_are_paged(text, rule,
     """Probes of 2026-12-07 the model and the rules before read as ordinary complaints."""
     result = default_router().classify(message(text))
     assert (result.reasons[0].name, result.urgency) == (rule, urgency)
+
+
+@pytest.mark.parametrize(("text", "rule"), [
+    ("Your debt collector keeps phoning my workplace and telling my boss about my debt", "privacy.exposure"),
+    ("The pharmacy rang my neighbour about my prescription", "privacy.exposure"),
+    ("The care worker left my mother alone with the front door wide open all night", "safety.vulnerable"),
+    ("Your carers left my dad locked out in the rain for two hours", "safety.vulnerable"),
+])
+def test_a_debt_told_to_an_employer_and_a_person_left_alone_by_a_carer_are_high(text, rule):
+    """Probes of 2026-12-07 read as ordinary complaints before."""
+    result = default_router().classify(message(text))
+    assert (result.reasons[0].name, result.urgency) == (rule, "high")
