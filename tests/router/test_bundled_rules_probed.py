@@ -182,6 +182,9 @@ def test_a_life_at_risk_a_vulnerable_customer_an_intrusion_and_an_injury_are_pag
     ("You called my manager about my order by mistake, no harm done", "privacy.exposure"),
     ("The driver left my parcel outside in the rain", "safety.vulnerable"),
     ("The nurse left my dad alone for five minutes to fetch the doctor", "safety.vulnerable"),
+    ("You sold me a roller blind that doesn't fit the window", "financial.vulnerable"),
+    ("You sold me a router that is vulnerable to hacking", "financial.vulnerable"),
+    ("You sold me a mental health app that crashes", "financial.vulnerable"),
 ])
 def test_near_misses_fire_none_of_those_rules(text, rule):
     result = default_router().classify(message(text))
@@ -213,8 +216,11 @@ def test_staff_who_swear_at_threaten_or_leer_at_a_customer_are_paged(text, rule,
     ("The pharmacy rang my neighbour about my prescription", "privacy.exposure"),
     ("The care worker left my mother alone with the front door wide open all night", "safety.vulnerable"),
     ("Your carers left my dad locked out in the rain for two hours", "safety.vulnerable"),
+    ("I was sold a phone contract I can't afford because I have a learning disability", "financial.vulnerable"),
+    ("Your salesman talked my 87 year old gran into a 4,000 pound boiler she doesn't need", "financial.vulnerable"),
+    ("My dad has dementia and was signed up to three broadband contracts by your agents", "financial.vulnerable"),
 ])
-def test_a_debt_told_to_an_employer_and_a_person_left_alone_by_a_carer_are_high(text, rule):
+def test_a_debt_told_an_employer_someone_a_carer_left_alone_and_a_sale_to_the_vulnerable_are_high(text, rule):
     """Probes of 2026-12-07 read as ordinary complaints before."""
     result = default_router().classify(message(text))
     assert (result.reasons[0].name, result.urgency) == (rule, "high")
