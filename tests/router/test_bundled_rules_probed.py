@@ -106,6 +106,29 @@ def test_a_lasting_hazard_before_anyone_is_hurt_is_high_on_the_default_rules(tex
     ("The wheelchair ramp at your Elm Street branch has been broken for three weeks", "harassment.access", "high"),
     ("The disabled lift at the station is out of order and I cannot reach the platform in my wheelchair",
      "harassment.access", "high"),
+    # Probes of 2026-12-07 (second session):
+    ("Your store manager screamed f*** you at me in front of my kids", "harassment.discrimination", "high"),
+    ("One of your staff yelled 'fuck off' at my elderly mother when she asked for help",
+     "harassment.discrimination", "high"),
+    ("your support agent told me to go f*** myself", "harassment.discrimination", "high"),
+    ("Your cashier cursed at me and told me to get out of the shop", "harassment.discrimination", "high"),
+    ("Your agent hung up on me after calling me an idiot", "harassment.discrimination", "high"),
+    ("The delivery guy threatened to smash my face in if I complained again", "safety.threat", "critical"),
+    ("The bailiff threatened to hit us with a charge and then threatened to punch my husband", "safety.threat",
+     "critical"),
+    ("Your driver threatened to kill me over a parking space", "safety.threat", "critical"),
+    ("Your engineer made a comment about my body and kept asking for my number", "harassment.sexual", "high"),
+    ("The driver made rude remarks about my figure when he handed over the parcel", "harassment.sexual", "high"),
+    ("Your debt collector keeps phoning my workplace and telling my boss about my debt", "privacy.exposure", "high"),
+    ("The pharmacy rang my neighbour about my prescription", "privacy.exposure", "high"),
+    ("The care worker left my mother alone with the front door wide open all night", "safety.vulnerable", "high"),
+    ("Your carers left my dad locked out in the rain for two hours", "safety.vulnerable", "high"),
+    ("I was sold a phone contract I can't afford because I have a learning disability", "financial.vulnerable",
+     "high"),
+    ("Your salesman talked my 87 year old gran into a 4,000 pound boiler she doesn't need", "financial.vulnerable",
+     "high"),
+    ("My dad has dementia and was signed up to three broadband contracts by your agents", "financial.vulnerable",
+     "high"),
 ])
 def test_a_life_at_risk_a_vulnerable_customer_an_intrusion_and_an_injury_are_paged(text, rule, urgency):
     result = default_router().classify(message(text))
@@ -190,37 +213,3 @@ def test_near_misses_fire_none_of_those_rules(text, rule):
     result = default_router().classify(message(text))
     assert rule not in [reason.name for reason in result.reasons]
 
-
-@pytest.mark.parametrize(("text", "rule", "urgency"), [
-    ("Your store manager screamed f*** you at me in front of my kids", "harassment.discrimination", "high"),
-    ("One of your staff yelled 'fuck off' at my elderly mother when she asked for help",
-     "harassment.discrimination", "high"),
-    ("your support agent told me to go f*** myself", "harassment.discrimination", "high"),
-    ("Your cashier cursed at me and told me to get out of the shop", "harassment.discrimination", "high"),
-    ("Your agent hung up on me after calling me an idiot", "harassment.discrimination", "high"),
-    ("The delivery guy threatened to smash my face in if I complained again", "safety.threat", "critical"),
-    ("The bailiff threatened to hit us with a charge and then threatened to punch my husband", "safety.threat",
-     "critical"),
-    ("Your driver threatened to kill me over a parking space", "safety.threat", "critical"),
-    ("Your engineer made a comment about my body and kept asking for my number", "harassment.sexual", "high"),
-    ("The driver made rude remarks about my figure when he handed over the parcel", "harassment.sexual", "high"),
-])
-def test_staff_who_swear_at_threaten_or_leer_at_a_customer_are_paged(text, rule, urgency):
-    """Probes of 2026-12-07 the model and the rules before read as ordinary complaints."""
-    result = default_router().classify(message(text))
-    assert (result.reasons[0].name, result.urgency) == (rule, urgency)
-
-
-@pytest.mark.parametrize(("text", "rule"), [
-    ("Your debt collector keeps phoning my workplace and telling my boss about my debt", "privacy.exposure"),
-    ("The pharmacy rang my neighbour about my prescription", "privacy.exposure"),
-    ("The care worker left my mother alone with the front door wide open all night", "safety.vulnerable"),
-    ("Your carers left my dad locked out in the rain for two hours", "safety.vulnerable"),
-    ("I was sold a phone contract I can't afford because I have a learning disability", "financial.vulnerable"),
-    ("Your salesman talked my 87 year old gran into a 4,000 pound boiler she doesn't need", "financial.vulnerable"),
-    ("My dad has dementia and was signed up to three broadband contracts by your agents", "financial.vulnerable"),
-])
-def test_a_debt_told_an_employer_someone_a_carer_left_alone_and_a_sale_to_the_vulnerable_are_high(text, rule):
-    """Probes of 2026-12-07 read as ordinary complaints before."""
-    result = default_router().classify(message(text))
-    assert (result.reasons[0].name, result.urgency) == (rule, "high")
