@@ -129,6 +129,13 @@ def test_a_lasting_hazard_before_anyone_is_hurt_is_high_on_the_default_rules(tex
      "high"),
     ("My dad has dementia and was signed up to three broadband contracts by your agents", "financial.vulnerable",
      "high"),
+    ("My daughter is allergic to nuts, your menu said nut free, she's had a reaction and her lips are swelling",
+     "safety.hazard", "critical"),
+    ("The gas engineer capped my boiler and left, and it's minus five outside with two toddlers at home",
+     "safety.vulnerable", "high"),
+    ("The taxi driver locked the doors and wouldn't let me out until I paid double", "harassment.intimidation",
+     "high"),
+    ("Your staff posted a video of me falling over on TikTok", "privacy.intrusion", "high"),
 ])
 def test_a_life_at_risk_a_vulnerable_customer_an_intrusion_and_an_injury_are_paged(text, rule, urgency):
     result = default_router().classify(message(text))
@@ -208,6 +215,11 @@ def test_a_life_at_risk_a_vulnerable_customer_an_intrusion_and_an_injury_are_pag
     ("You sold me a roller blind that doesn't fit the window", "financial.vulnerable"),
     ("You sold me a router that is vulnerable to hacking", "financial.vulnerable"),
     ("You sold me a mental health app that crashes", "financial.vulnerable"),
+    ("I'm allergic to your customer service, it makes my face swell with rage", "safety.hazard"),
+    ("Do you have allergy information? My son gets hives from eggs", "safety.hazard"),
+    ("The app wouldn't let me log out until I updated it", "harassment.intimidation"),
+    ("You posted a photo of my order on Instagram without asking, lovely cake though", "privacy.intrusion"),
+    ("The engineer capped the gas pipe properly this time, thanks", "safety.vulnerable"),
 ])
 def test_near_misses_fire_none_of_those_rules(text, rule):
     result = default_router().classify(message(text))
