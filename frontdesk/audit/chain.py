@@ -117,12 +117,10 @@ def link_new_chains(rows: list[dict]) -> dict[int, tuple[int, str]]:
     each chain starts from genesis. Returns each case's head, (event_seq, chain_head), to write with it."""
     heads = {}
     for case_id, events in _by_case(rows, itemgetter("case_id")).items():
-        previous = GENESIS
-        for seq, row in enumerate(events, start=1):
-            hashed = link_hash(previous, case_id, seq, row["digest"])
+        linked = _links_after(case_id, events, 0, GENESIS, itemgetter("digest"))
+        for row, seq, previous, hashed in linked:
             row.update(seq=seq, prev_hash=previous, hash=hashed)
-            previous = hashed
-        heads[case_id] = (len(events), previous)
+        heads[case_id] = (len(events), linked[-1][3])
     return heads
 
 
@@ -163,13 +161,20 @@ def _link(connection, by_case: dict[int, list], digest_of) -> list[tuple]:
     heads = connection.execute(_READ_HEADS, {"ids": sorted(by_case)}).all()
     links, written = [], []
     for case_id, last, head in heads:
-        previous = head or GENESIS
-        for seq, row in enumerate(by_case[case_id], start=last + 1):
-            hashed = link_hash(previous, case_id, seq, digest_of(row))
-            links.append((row, seq, previous, hashed))
-            previous = hashed
-        written.append({"case": case_id, "seq": last + len(by_case[case_id]), "head": previous})
+        linked = _links_after(case_id, by_case[case_id], last, head or GENESIS, digest_of)
+        links += linked
+        written.append({"case": case_id, "seq": last + len(by_case[case_id]), "head": linked[-1][3]})
     connection.execute(_WRITE_HEAD, written)
+    return links
+
+
+def _links_after(case_id: int, rows: list, last: int, head: str, digest_of) -> list[tuple]:
+    """(row, seq, prev_hash, hash) for each of the case's new events, continuing the chain after (last, head)."""
+    links, previous = [], head
+    for seq, row in enumerate(rows, start=last + 1):
+        hashed = link_hash(previous, case_id, seq, digest_of(row))
+        links.append((row, seq, previous, hashed))
+        previous = hashed
     return links
 
 
